@@ -1,0 +1,42 @@
+"""Transformers by Hand: the shared package behind the lessons.
+
+`import helpers` loads numpy only. Drawing (helpers.display) imports
+matplotlib, and the widgets (helpers.widgets) import ipywidgets, when used.
+"""
+
+from .kernels import (
+    AttentionParams,
+    DecoderLayerParams,
+    EncoderLayerParams,
+    FFNParams,
+    LayerNormParams,
+    causal_mask,
+    cosine_similarity,
+    decoder_layer,
+    embed,
+    encoder_layer,
+    ffn,
+    init_attention,
+    init_decoder_layer,
+    init_encoder_layer,
+    init_ffn,
+    init_layer_norm,
+    layer_norm,
+    linear,
+    multi_head_attention,
+    one_hot,
+    positional_encoding,
+    relu,
+    scaled_dot_product_attention,
+    softmax,
+)
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "AttentionParams", "DecoderLayerParams", "EncoderLayerParams", "FFNParams",
+    "LayerNormParams", "causal_mask", "cosine_similarity", "decoder_layer", "embed",
+    "encoder_layer", "ffn", "init_attention", "init_decoder_layer", "init_encoder_layer",
+    "init_ffn", "init_layer_norm", "layer_norm", "linear", "multi_head_attention",
+    "one_hot", "positional_encoding", "relu", "scaled_dot_product_attention", "softmax",
+]
