@@ -20,12 +20,13 @@ LAB_FLAGS := $(ROOT_FLAG) --ServerApp.root_dir=. \
 NOTEBOOK_DIRS := notebooks solutions exercises
 NBVAL := --nbval --nbval-current-env --nbval-sanitize-with tests/sanitize.cfg
 
-.PHONY: lab test setup test-setup exercises bench worksheets clean help
+.PHONY: lab test setup test-setup exercises notebooks bench worksheets clean help
 
 help:
 	@echo "make lab        set up and open JupyterLab on the first lesson"
 	@echo "make test       set up and run every test"
 	@echo "make exercises  regenerate exercises/ from solutions/"
+	@echo "make notebooks  re-execute every notebook in place (before committing)"
 	@echo "make clean      remove the virtual environment and caches"
 
 $(PY):
@@ -62,6 +63,10 @@ test: test-setup
 
 exercises: setup
 	$(PY) -m helpers.authoring
+
+# Execute every notebook top to bottom in a fresh kernel, without timing metadata.
+notebooks: setup
+	$(PY) tools/run_notebooks.py notebooks/*.ipynb solutions/*.ipynb exercises/*.ipynb
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis

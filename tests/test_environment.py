@@ -20,9 +20,12 @@ def _requirement(spec):
 
 
 def _conda_dependencies():
-    deps = []
+    deps, inside = [], False
     for line in (ROOT / "environment.yml").read_text().splitlines():
-        m = re.match(r"^  - ([^\s#:]+)\s*(#.*)?$", line)  # top-level conda entries only
+        if not line.startswith(" "):
+            inside = line.startswith("dependencies:")
+            continue
+        m = inside and re.match(r"^  - ([^\s#:]+)\s*(#.*)?$", line)  # top-level conda entries only
         if m:
             deps.append(m.group(1))
     return deps

@@ -21,10 +21,12 @@ def free_port():
         return s.getsockname()[1]
 
 
-def wait_for(url, seconds):
+def wait_for(url, seconds, proc=None, log=None):
     deadline = time.monotonic() + seconds
     last = None
     while time.monotonic() < deadline:
+        if proc is not None and proc.poll() is not None:
+            raise AssertionError(f"`make lab` exited with {proc.returncode}:\n{log.read_text()[-3000:]}")
         try:
             with urllib.request.urlopen(url, timeout=5) as resp:
                 return resp.status, resp.read().decode("utf-8", "replace")
@@ -37,14 +39,15 @@ def wait_for(url, seconds):
 def test_make_lab_serves_jupyterlab(tmp_path):
     port, token = free_port(), "byhand-test-token"
     args = f"--no-browser --ServerApp.ip=127.0.0.1 --ServerApp.port={port} --IdentityProvider.token={token}"
-    log = open(tmp_path / "lab.log", "w")
+    log_path = tmp_path / "lab.log"
+    log = open(log_path, "w")
     env = dict(os.environ, JUPYTER_RUNTIME_DIR=str(tmp_path / "runtime"))
     proc = subprocess.Popen(
         ["make", "-s", "lab", f"LAB_ARGS={args}"],
         cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True,
     )
     try:
-        status, body = wait_for(f"http://127.0.0.1:{port}/lab?token={token}", 90)
+        status, body = wait_for(f"http://127.0.0.1:{port}/lab?token={token}", 90, proc, log_path)
         assert status == 200
         assert "JupyterLab" in body
         # The first lesson is the file JupyterLab was asked to open.
@@ -59,12 +62,15 @@ def test_make_lab_serves_jupyterlab(tmp_path):
         except urllib.error.HTTPError as err:
             assert err.code == 403
     finally:
-        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            os.killpg(proc.pid, signal.SIGTERM)
+        except ProcessLookupError:
+            pass
         try:
             proc.wait(timeout=20)
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
         log.close()
-    text = (tmp_path / "lab.log").read_text()
+    text = log_path.read_text()
     assert "is not recommended. Use --allow-root" not in text, text[-2000:]
