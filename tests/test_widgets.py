@@ -1,0 +1,144 @@
+"""The widgets' logic, driven from Python as a learner's clicks would drive it.
+
+Expected numbers come from hand arithmetic written here, not from the widgets."""
+
+import math
+import re
+
+import numpy as np
+import pytest
+
+from helpers import checks, sheet
+from helpers import widgets as w
+
+
+@pytest.fixture
+def z_sheet():
+    return w.fillable_product(
+        sheet.X, sheet.A, roles=("input", "attention", "output"), symbol="Z", name="test: Z",
+        left_labels=(sheet.FEATURES, sheet.POSITIONS), right_labels=(sheet.POSITIONS, sheet.OUT_POSITIONS),
+    )
+
+
+def test_fillable_sheet_colours_each_cell_as_it_is_typed(z_sheet):
+    # Z[1,1] = 5·1 + 6·1 + 0·0 + 7·0 + 0·0 = 11 (first row of X, first column of A)
+    z_sheet.type(0, 0, "11")
+    assert z_sheet.cell_state(0, 0) == "right"
+    assert z_sheet.boxes[0, 0].style.background == w.RIGHT_FILL
+    # Z[1,2] = 6 + 0 = 6, so 5 is wrong
+    z_sheet.type(0, 1, "5")
+    assert z_sheet.cell_state(0, 1) == "wrong"
+    assert z_sheet.boxes[0, 1].style.background == w.WRONG_FILL
+    assert "1 of 15 right, 1 wrong" in z_sheet.status.value
+    # fixing it turns it green; clearing it makes it plain again
+    z_sheet.type(0, 1, "6")
+    assert z_sheet.boxes[0, 1].style.background == w.RIGHT_FILL
+    z_sheet.type(0, 1, "")
+    assert z_sheet.boxes[0, 1].style.background == w.EMPTY_FILL
+
+
+def test_fillable_sheet_accepts_a_typographic_minus_and_rejects_text():
+    f = w.fillable_product([[1, -1]], [[0], [3]], symbol="y", name="test: minus")  # 1·0 + (-1)·3 = -3
+    f.type(0, 0, "−3")
+    assert f.cell_state(0, 0) == "right"
+    f.type(0, 0, "minus three")
+    assert f.cell_state(0, 0) == "wrong"
+
+
+def test_fillable_sheet_state_feeds_progress(z_sheet):
+    assert checks.states()["test: Z"] == "not done"
+    z_sheet.type(2, 4, "0")  # Z[3,5] = X[3,5] + X[3,1] = 1 + 0 = 1, so 0 is wrong
+    assert checks.states()["test: Z"] == "incorrect"
+    expected = [[11, 6, 7, 7, 5], [1, 2, 3, 3, 3], [1, 2, 0, 0, 1]]  # pair sums, by hand
+    for i in range(3):
+        for j in range(5):
+            z_sheet.type(i, j, str(expected[i][j]))
+    assert z_sheet.state == "correct"
+    assert checks.states()["test: Z"] == "correct"
+    assert "All right!" in z_sheet.status.value
+
+
+def test_hint_shows_row_column_and_arithmetic_with_one_term_missing(z_sheet):
+    text = z_sheet.hint_text(0, 0)
+    # 5·1 + 6·1 + 0·0 + 7·0 + 0·0: the last non-zero term (6·1) is left for the learner
+    assert text == "Z[1,1] = 5·1 + □·□ + 0·0 + 7·0 + 0·0 = ?"
+    html = z_sheet.hint(0, 0)
+    assert "□·□" in html and "11" not in text
+
+
+def test_reveal_fills_the_chosen_cell(z_sheet):
+    z_sheet.choice.value = (1, 3)  # Z[2,4] = X[2,4] + X[2,5] = 1 + 2 = 3
+    z_sheet.reveal()
+    assert z_sheet.boxes[1, 3].value == "3"
+    assert z_sheet.cell_state(1, 3) == "right"
+    assert z_sheet.boxes[1, 3].style.background == w.REVEALED_FILL
+    assert "1 revealed" in z_sheet.status.value
+
+
+def test_fillable_sheet_with_bias_and_given_cells():
+    # H = W1·Z + b1; only the first column blank. H[1,1] = 1·11 + 0·1 + (-1)·1 + 1 = 11
+    blanks = np.zeros((4, 5), bool)
+    blanks[:, 0] = True
+    f = w.fillable_product(sheet.W1, sheet.Z, bias=sheet.b1, blanks=blanks, symbol="H", name="test: H")
+    assert set(f.boxes) == {(i, 0) for i in range(4)}
+    f.type(0, 0, "11")
+    assert f.cell_state(0, 0) == "right"
+    assert f.cell_state(0, 1) == "given"
+    assert f.hint_text(0, 0).endswith("+ 1·1 = ?")
+    with pytest.raises(ValueError, match="blanks"):
+        w.fillable_product(sheet.W1, sheet.Z, blanks=np.ones((2, 2), bool))
+
+
+def test_attention_explorer_recomputes_z_when_a_cell_of_a_toggles():
+    ex = w.attention_explorer()
+    assert ex.Z[0].tolist() == [11, 6, 7, 7, 5]
+    ex.toggle(0, 0)  # X1 no longer feeds Z1: Z[1,1] = 11 - 5 = 6
+    assert ex.Z[0, 0] == 6
+    assert ex.toggles[0, 0].description == "0"
+    assert re.search(r">6<", ex.output_html)
+    ex.toggle(2, 0)  # X3 now feeds Z1: Z[:,1] = X2 + X3 = (6+0, 0+2, 1+1)
+    assert ex.Z[:, 0].tolist() == [6, 2, 2]
+
+
+def test_softmax_explorer_temperature_sharpens_and_flattens():
+    ex = w.softmax_explorer([2.0, 1.0, 0.0], ["a", "b", "c"])
+    # T = 1: e^2 / (e^2 + e + 1)
+    assert ex.weights[0] == pytest.approx(math.e**2 / (math.e**2 + math.e + 1))
+    ex.slider.value = 0.5  # scores / 0.5 = (4, 2, 0): sharper
+    assert ex.weights[0] == pytest.approx(math.e**4 / (math.e**4 + math.e**2 + 1))
+    assert f"{ex.weights[0]:.2f}" in ex.output_html
+    ex.slider.value = 16  # (0.125, 0.0625, 0): nearly flat
+    assert ex.weights.max() - ex.weights.min() < 0.05
+
+
+def test_causal_mask_explorer_hides_the_future_only_when_on():
+    scores = np.zeros((3, 3))
+    ex = w.causal_mask_explorer(scores, ["la", "bola", "es"])
+    # equal scores: row t spreads evenly over positions 0..t
+    assert np.allclose(ex.weights, [[1, 0, 0], [1 / 2, 1 / 2, 0], [1 / 3, 1 / 3, 1 / 3]])
+    assert "0.50" in ex.output_html
+    ex.checkbox.value = False
+    assert np.allclose(ex.weights, 1 / 3)
+    assert "0.50" not in ex.output_html
+
+
+def test_head_explorer_switches_heads():
+    weights = np.stack([np.eye(3), np.full((3, 3), 1 / 3)])
+    ex = w.head_explorer(weights, ["a", "b", "c"])
+    assert "1.00" in ex.output_html and "head 1" in ex.output_html
+    ex.selector.value = 1
+    assert "1.00" not in ex.output_html and "0.33" in ex.output_html and "head 2" in ex.output_html
+
+
+def test_position_explorer_follows_the_formula():
+    ex = w.position_explorer(n=20, d_model=8)
+    ex.pos.value, ex.dim.value = 5, 3
+    # dimension 3 is odd: cos(5 / 10000^(2/8)) = cos(5 / 10)
+    assert ex.vector[3] == pytest.approx(math.cos(0.5))
+    assert f"{math.cos(0.5):.3f}" in ex.output_html
+    ex.dim.value = 0  # sin(5 / 1)
+    assert f"{math.sin(5):.3f}" in ex.output_html and "sin wave" in ex.output_html
+
+
+def test_widgets_have_short_deterministic_text_forms():
+    assert repr(w.softmax_explorer([1, 2])) == "<explorer: softmax(scores / T) (run the notebook to use it)>"
