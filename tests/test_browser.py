@@ -1,0 +1,166 @@
+"""A real browser: JupyterLab in Debian's headless Chromium, driven by playwright.
+
+Runs exercise 01 (all cells), types one right and one wrong number into the
+fillable sheet and sees green and red; moves the temperature slider in lesson 03
+and sees the bars change. Screenshots go to test-artifacts/browser/.
+
+JupyterLab serves a temporary copy of the notebooks, so autosave never touches
+the repository. The server and its kernels are shut down by process group id.
+Needs /usr/bin/chromium (Debian's `chromium` package; .ci/run installs it) and the
+playwright Python package (never `playwright install`).
+"""
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = "/usr/bin/chromium"
+ARTIFACTS = ROOT / "test-artifacts" / "browser"
+EXERCISE = "exercises/01-transformer-by-hand.ipynb"
+LESSON = "notebooks/03-self-attention.ipynb"
+
+pytestmark = pytest.mark.browser
+
+if not Path(CHROMIUM).exists():
+    pytest.skip(f"{CHROMIUM} not found: apt-get install chromium", allow_module_level=True)
+sync_api = pytest.importorskip("playwright.sync_api")
+
+RIGHT = "rgb(187, 247, 208)"  # widgets.RIGHT_FILL #bbf7d0
+WRONG = "rgb(254, 202, 202)"  # widgets.WRONG_FILL #fecaca
+
+
+def _free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory):
+    """A JupyterLab server on a free port over a copy of the notebooks."""
+    root = tmp_path_factory.mktemp("lab")
+    for folder in ("notebooks", "exercises"):
+        shutil.copytree(ROOT / folder, root / folder)
+    port, token = _free_port(), "byhand-browser-test"
+    cmd = [
+        sys.executable, "-m", "jupyterlab", "--no-browser", f"--ServerApp.port={port}",
+        "--ServerApp.ip=127.0.0.1", f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}",
+        "--LabApp.news_url=None", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+    ]
+    if os.geteuid() == 0:
+        cmd.append("--allow-root")
+    env = dict(os.environ, JUPYTER_RUNTIME_DIR=str(root / ".runtime"))
+    log = open(root / "lab.log", "w")
+    proc = subprocess.Popen(cmd, cwd=root, stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            if proc.poll() is not None:
+                raise AssertionError(f"JupyterLab exited:\n{(root / 'lab.log').read_text()[-3000:]}")
+            try:
+                with urllib.request.urlopen(f"{base}/api/status?token={token}", timeout=3):
+                    break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise AssertionError("JupyterLab did not start within 90 s")
+                time.sleep(0.5)
+        yield base, token
+    finally:
+        try:
+            os.killpg(proc.pid, signal.SIGTERM)  # the server and the kernels it started
+            proc.wait(timeout=20)
+        except ProcessLookupError:
+            pass
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+        )
+        yield b
+        b.close()
+
+
+def _open_and_run_all(browser, lab, path):
+    base, token = lab
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.set_default_timeout(60_000)
+    page.goto(f"{base}/lab/tree/{path}?token={token}")
+    page.wait_for_selector(".jp-NotebookPanel .jp-Cell", state="attached")
+    # wait until the kernel is idle before running
+    page.wait_for_selector(".jp-NotebookPanel .jp-Notebook-ExecutionIndicator[data-status='idle']",
+                           state="attached", timeout=90_000)
+    page.get_by_role("menuitem", name="Run", exact=True).click()
+    page.get_by_text("Run All Cells", exact=True).click()
+    return page
+
+
+def _input(page, cls):
+    return page.locator(f".{cls} input").first
+
+
+def test_fillable_sheet_turns_green_and_red(browser, lab):
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page = _open_and_run_all(browser, lab, EXERCISE)
+    right, wrong = _input(page, "byhand-cell-0-0"), _input(page, "byhand-cell-0-1")
+    right.wait_for(state="visible", timeout=90_000)
+    right.scroll_into_view_if_needed()
+    # Z[1,1] = 5·1 + 6·1 = 11 (right); Z[1,2] = 6 + 0 = 6, so 5 is wrong
+    right.fill("11")
+    wrong.fill("5")
+    bg = "el => getComputedStyle(el).backgroundColor"
+    page.wait_for_function(
+        f"([a, b]) => getComputedStyle(a).backgroundColor === '{RIGHT}' && getComputedStyle(b).backgroundColor === '{WRONG}'",
+        arg=[right.element_handle(), wrong.element_handle()], timeout=30_000,
+    )
+    assert right.evaluate(bg) == RIGHT
+    assert wrong.evaluate(bg) == WRONG
+    status = page.locator(".byhand-status").first
+    status.wait_for(state="visible")
+    assert "1 of 15 right, 1 wrong" in status.inner_text()
+    sheet = page.locator(".byhand-widget").filter(has=page.locator(".byhand-cell-0-0")).first
+    sheet.screenshot(path=str(ARTIFACTS / "fillable-sheet.png"))
+    page.screenshot(path=str(ARTIFACTS / "exercise-01.png"))
+    page.close()
+
+
+def test_slider_changes_the_figure(browser, lab):
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page = _open_and_run_all(browser, lab, LESSON)
+    explorer = page.locator(".byhand-widget").filter(has=page.locator(".byhand-slider")).first
+    explorer.wait_for(state="visible", timeout=90_000)
+    explorer.scroll_into_view_if_needed()
+    output = explorer.locator(".byhand-output").first
+    output.wait_for(state="visible")
+    before = output.inner_text()
+    explorer.screenshot(path=str(ARTIFACTS / "slider-before.png"))
+    handle = explorer.locator(".noUi-handle").first
+    handle.focus()
+    for _ in range(4):
+        page.keyboard.press("ArrowRight")
+    page.wait_for_function("([el, old]) => el.innerText !== old", arg=[output.element_handle(), before],
+                           timeout=30_000)
+    after = output.inner_text()
+    explorer.screenshot(path=str(ARTIFACTS / "slider-after.png"))
+    assert after != before
+    # the figure reports the new temperature and a different largest weight
+    assert "largest weight" in after
+    page.close()
