@@ -166,12 +166,12 @@ def causal_mask(n):
     return np.tril(np.ones((n, n), dtype=bool))
 
 
-def _check_mask(mask, target_shape, dims):
+def _check_mask(mask, target_shape, dims, name="mask"):
     mask = np.asarray(mask)
     if mask.dtype != bool:
         raise ValueError(
-            f"mask must be boolean (True = may attend), got dtype {mask.dtype}; "
-            f"for a 0/1 array use mask.astype(bool)"
+            f"{name} must be boolean (True = may attend), got dtype {mask.dtype}; "
+            f"for a 0/1 array use {name}.astype(bool)"
         )
     try:
         shape = np.broadcast_shapes(mask.shape, target_shape)
@@ -179,7 +179,7 @@ def _check_mask(mask, target_shape, dims):
         shape = None
     if shape != tuple(target_shape):
         raise ValueError(
-            f"mask has shape {mask.shape}, which does not broadcast to the scores' "
+            f"{name} has shape {mask.shape}, which does not broadcast to the scores' "
             f"shape {dims} = {tuple(target_shape)}"
         )
     return mask
@@ -371,7 +371,14 @@ def multi_head_attention(x_q, x_kv, p, h, mask=None):
     mask: boolean, True = may attend, broadcastable to (..., n_q, n_k); the
     same mask is used by every head.
     returns (out, weights): (..., n_q, d_model) and (..., h, n_q, n_k).
+    A query whose every key is masked gets zero weights; its attention result is
+    zero, so its output row is just the output bias b_o.
     """
+    return _mha(x_q, x_kv, p, h, mask, "mask")
+
+
+def _mha(x_q, x_kv, p, h, mask, mask_name):
+    """multi_head_attention, naming the mask as the caller does (self_mask, memory_mask)."""
     x_q = as_float_array(x_q, "x_q")
     x_kv = as_float_array(x_kv, "x_kv")
     _need_ndim(x_q, "x_q", 2, "(..., n_q, d_model)")
@@ -395,7 +402,7 @@ def multi_head_attention(x_q, x_kv, p, h, mask=None):
             batch = np.broadcast_shapes(x_q.shape[:-2], x_kv.shape[:-2])
         except ValueError:
             batch = x_q.shape[:-2]
-        mask = _check_mask(mask, batch + (x_q.shape[-2], x_kv.shape[-2]), "(..., n_q, n_k)")
+        mask = _check_mask(mask, batch + (x_q.shape[-2], x_kv.shape[-2]), "(..., n_q, n_k)", mask_name)
         mask = mask[..., None, :, :]  # the same mask for every head: (..., 1, n_q, n_k)
     q = _split_heads(linear(x_q, w["W_q"], w["b_q"]), h)  # (..., h, n_q, d_k)
     k = _split_heads(linear(x_kv, w["W_k"], w["b_k"]), h)  # (..., h, n_k, d_k)
@@ -447,6 +454,8 @@ def positional_encoding(n, d_model):
 def one_hot(ids, vocab):
     """(..., vocab) integer array with a single 1 per row, at each id."""
     ids_arr = np.asarray(ids)
+    if ids_arr.size == 0:
+        ids_arr = ids_arr.astype(np.int64)
     if ids_arr.dtype.kind not in "iu":
         raise ValueError(f"ids must be integers (token ids), got dtype {ids_arr.dtype}")
     if not isinstance(vocab, (int, np.integer)) or vocab < 1:
@@ -480,7 +489,7 @@ def cosine_similarity(a, b):
         )
     dot = np.sum(a * b, axis=-1)
     norms = np.linalg.norm(a, axis=-1) * np.linalg.norm(b, axis=-1)
-    return np.divide(dot, norms, out=np.zeros_like(dot, dtype=np.result_type(dot, float)), where=norms > 0)
+    return np.divide(dot, norms, out=np.zeros_like(dot), where=norms > 0)
 
 
 # ---------------------------------------------------------------- layers of the model
@@ -523,10 +532,16 @@ def decoder_layer(y, memory, p, h, self_mask=None, memory_mask=None):
     y = as_float_array(y, "y")
     memory = as_float_array(memory, "memory")
     _need_ndim(y, "y", 2, "(..., n_q, d_model)")
+    _need_ndim(memory, "memory", 2, "(..., n_k, d_model)")
+    if memory.shape[-1] != y.shape[-1]:
+        raise ValueError(
+            f"y has shape {y.shape} but memory has {memory.shape}: both need the same "
+            f"d_model (last axis), got {y.shape[-1]} and {memory.shape[-1]}"
+        )
     if self_mask is None:
         self_mask = causal_mask(y.shape[-2])
-    attn, _ = multi_head_attention(y, y, p.self_attn, h, self_mask)
+    attn, _ = _mha(y, y, p.self_attn, h, self_mask, "self_mask")
     y = _ln(y + attn, p.norm1, "p.norm1")
-    cross, _ = multi_head_attention(y, memory, p.cross_attn, h, memory_mask)
+    cross, _ = _mha(y, memory, p.cross_attn, h, memory_mask, "memory_mask")
     y = _ln(y + cross, p.norm2, "p.norm2")
     return _ln(y + ffn(y, *_ffn_params(p.ffn, "p.ffn")), p.norm3, "p.norm3")
