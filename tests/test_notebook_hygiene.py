@@ -63,6 +63,12 @@ def test_no_machine_paths_or_timestamps(notebook):
         assert not m, f"{_id(path)} cell {i} shows a timestamp"
 
 
+def test_no_widget_state(notebook):
+    """Widget state carries random model ids; the text form of each widget is what is kept."""
+    path, nb = notebook
+    assert "widgets" not in nb["metadata"], f"{_id(path)} stores widget state; run `make notebooks`"
+
+
 def test_small(notebook):
     path, _ = notebook
     assert path.stat().st_size < MAX_KB * 1024, f"{_id(path)} is {path.stat().st_size // 1024} KB"

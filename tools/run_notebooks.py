@@ -3,8 +3,8 @@
     python tools/run_notebooks.py notebooks/*.ipynb
 
 Run from the project folder (each notebook's kernel starts in its own folder, as
-in JupyterLab). Leaves no timing metadata behind, so committed notebooks carry no
-timestamps. Used by `make notebooks`.
+in JupyterLab). Leaves no timing metadata and no widget state behind (both change at every
+run), so committed notebooks are deterministic. Used by `make notebooks`.
 """
 
 import sys
@@ -17,12 +17,13 @@ from nbclient import NotebookClient
 
 def run(path):
     nb = nbformat.read(path, as_version=4)
+    nb.metadata.pop("widgets", None)  # widget state holds random model ids: never committed
     for cell in nb.cells:
         cell.metadata.pop("execution", None)
         if cell.cell_type == "code":
             cell.outputs, cell.execution_count = [], None
     client = NotebookClient(
-        nb, timeout=120, kernel_name="python3", record_timing=False,
+        nb, timeout=120, kernel_name="python3", record_timing=False, store_widget_state=False,
         resources={"metadata": {"path": str(Path(path).parent)}},
     )
     client.execute()
