@@ -1,0 +1,257 @@
+"""Lesson 05 (multi-head attention): the two hand-built heads, checked by hand and against PyTorch."""
+
+import math
+
+import numpy as np
+import pytest
+
+from helpers import linear, multi_head_attention, scaled_dot_product_attention
+from helpers import lesson05 as L
+
+
+def by_hand():
+    """The lesson's steps: project, split columns, attend per head, concatenate, W_O."""
+    X = L.X
+    Q, K, V = linear(X, L.W_Q), linear(X, L.W_K), linear(X, L.W_V)
+    outs, weights = [], []
+    for cols in (slice(0, 2), slice(2, 4)):
+        o, w = scaled_dot_product_attention(Q[:, cols], K[:, cols], V[:, cols])
+        outs.append(o)
+        weights.append(w)
+    return linear(np.concatenate(outs, axis=-1), L.W_O), np.stack(weights)
+
+
+def test_input_features():
+    # the cat saw the dog: noun ±1, p, p², 1
+    expected = [
+        [-1, 0, 0, 1],
+        [1, 1, 1, 1],
+        [-1, 2, 4, 1],
+        [-1, 3, 9, 1],
+        [1, 4, 16, 1],
+    ]
+    np.testing.assert_array_equal(L.X, expected)
+    assert L.D_MODEL == 4 and L.H == 2 and L.D_K == 2
+
+
+def test_head1_scores_by_hand():
+    Q, K = linear(L.X, L.W_Q), linear(L.X, L.W_K)
+    S1 = Q[:, :2] @ K[:, :2].T
+    # q_i = (6i - 6, -3), k_j = (j, j²): score = (6i - 6)j - 3j²
+    expected = [[(6 * i - 6) * j - 3 * j * j for j in range(5)] for i in range(5)]
+    np.testing.assert_array_equal(S1, expected)
+    assert S1[2, 1] == 6 * 1 + (-3) * 1 == 3  # saw · cat
+
+
+def test_head1_attends_to_the_previous_word():
+    _, weights = by_hand()
+    w1 = weights[0]
+    assert np.argmax(w1[0]) == 0  # the first word looks at itself
+    for i in range(1, 5):
+        assert np.argmax(w1[i]) == i - 1
+    # row of saw: scaled scores (0, 3, 0, -9, -24)/√2 -> cat gets e^{3/√2} / (2 + e^{3/√2} + ...)
+    s = np.array([0, 3, 0, -9, -24]) / math.sqrt(2)
+    assert w1[2, 1] == pytest.approx(math.exp(s[1]) / np.exp(s).sum())
+    assert round(w1[2, 1], 2) == 0.81
+
+
+def test_head2_attends_to_the_same_type():
+    Q, K = linear(L.X, L.W_Q), linear(L.X, L.W_K)
+    S2 = Q[:, 2:] @ K[:, 2:].T
+    noun = L.X[:, 0]
+    np.testing.assert_array_equal(S2, 3 * np.outer(noun, noun))  # +3 same type, -3 otherwise
+    _, weights = by_hand()
+    w2 = weights[1]
+    same = np.equal.outer(noun, noun)
+    assert np.all(w2[same].min() > w2[~same].max())
+    # dog: e^{3/√2} for cat and dog, e^{-3/√2} for the other three
+    a, b = math.exp(3 / math.sqrt(2)), math.exp(-3 / math.sqrt(2))
+    assert w2[4, 1] == pytest.approx(a / (2 * a + 3 * b))
+    assert round(w2[4, 1], 2) == 0.49
+
+
+def test_head1_output_carries_the_previous_position():
+    X = L.X
+    Q, K, V = linear(X, L.W_Q), linear(X, L.W_K), linear(X, L.W_V)
+    out1, _ = scaled_dot_product_attention(Q[:, :2], K[:, :2], V[:, :2])
+    np.testing.assert_allclose(out1[2:, 1], [1, 2, 3], atol=0.01)
+
+
+def test_kernel_gives_the_by_hand_numbers():
+    out, weights = by_hand()
+    out_k, weights_k = multi_head_attention(L.X, L.X, L.params(), h=2)
+    assert weights_k.shape == (2, 5, 5) and out_k.shape == (5, 4)
+    np.testing.assert_allclose(weights_k, weights)
+    np.testing.assert_allclose(out_k, out)
+
+
+def test_loop_equals_reshaped_batched_form():
+    X = L.X
+    n, d_model, h = 5, 4, 2
+    d_k = d_model // h
+    Q, K, V = linear(X, L.W_Q), linear(X, L.W_K), linear(X, L.W_V)
+
+    def split(M):
+        return M.reshape(n, h, d_k).transpose(1, 0, 2)
+
+    heads, _ = scaled_dot_product_attention(split(Q), split(K), split(V))  # (h, n, d_k)
+    batched = linear(heads.transpose(1, 0, 2).reshape(n, d_model), L.W_O)
+    np.testing.assert_allclose(batched, by_hand()[0])
+
+
+def test_paper_sizes():
+    d_model, h = 512, 8
+    assert d_model // h == 64 and math.sqrt(64) == 8
+    assert 4 * d_model * d_model == 1_048_576
+    n = 10
+    assert h * n * n * (d_model // h) == n * n * d_model == 51_200
+
+
+@pytest.mark.reference
+def test_matches_pytorch_multihead_attention():
+    torch = pytest.importorskip("torch")
+    p = L.params()
+    mha = torch.nn.MultiheadAttention(4, 2, bias=True, batch_first=True, dtype=torch.float64)
+    with torch.no_grad():
+        mha.in_proj_weight.copy_(torch.tensor(np.concatenate([p.W_q, p.W_k, p.W_v])))
+        mha.in_proj_bias.zero_()
+        mha.out_proj.weight.copy_(torch.tensor(p.W_o))
+        mha.out_proj.bias.zero_()
+    x = torch.tensor(L.X, dtype=torch.float64)[None]
+    theirs, theirs_w = mha(x, x, x, average_attn_weights=False)
+    ours, ours_w = multi_head_attention(L.X, L.X, p, h=2)
+    np.testing.assert_allclose(ours, theirs[0].detach().numpy(), rtol=1e-9, atol=1e-9)
+    np.testing.assert_allclose(ours_w, theirs_w[0].detach().numpy(), rtol=1e-9, atol=1e-9)
+
+
+# ------------------------------------------------------------------ exercise checks (exercises/05)
+
+from helpers.checks import CORRECT, INCORRECT, NOT_DONE  # noqa: E402
+from helpers.lesson05 import check  # noqa: E402
+
+
+def _raises(*args, **kwargs):
+    raise RuntimeError("boom")
+
+
+GARBAGE = [None, "abc", "", [[1, 2], [3]], float("nan"), np.full((3,), np.nan), [1, None, 3],
+           {"a": 1}, object(), 10 ** 400, [..., 1], b"x", np.array([])]
+BAD_FUNCTIONS = [None, "abc", 3, _raises, lambda *a: "text", lambda *a: None,
+                 lambda *a: [[1, 2], [3]], lambda *a: np.full((5, 4), np.nan), lambda *a: ...]
+
+
+# written out here (not helpers' code): split = reshape (n, h, d_k) then swap the first two axes
+def _split_solution(x, h):
+    n, d = x.shape
+    return np.stack([x[:, i * (d // h):(i + 1) * (d // h)] for i in range(h)])
+
+
+def _merge_solution(heads):
+    return np.concatenate(list(heads), axis=-1)
+
+
+def _mha_solution(X, Wq, Wk, Wv, Wo, h):
+    outs = []
+    Q, K, V = X @ Wq.T, X @ Wk.T, X @ Wv.T
+    d_k = Q.shape[1] // h
+    for i in range(h):
+        c = slice(i * d_k, (i + 1) * d_k)
+        s = Q[:, c] @ K[:, c].T / np.sqrt(d_k)
+        e = np.exp(s - s.max(axis=1, keepdims=True))
+        outs.append(e / e.sum(axis=1, keepdims=True) @ V[:, c])
+    return np.concatenate(outs, axis=1) @ Wo.T
+
+
+# by hand: d_k = 512/8 = 64 and 6/3 = 2; scores (h, n, n) = (8, 10, 10);
+# head 1: q_dog = (6·4 - 6, -3) = (18, -3), k_the(p=3) = (3, 9): 18·3 - 3·9 = 27;
+# weights: 4 matrices of 512 × 512 = 1,048,576
+HAND = {
+    "head_sizes": (64, 2),
+    "score_shapes": ((8, 10, 10),),
+    "head1_score": (27,),
+    "parameter_count": (1_048_576,),
+}
+CODE = {"split_heads": _split_solution, "merge_heads": _merge_solution, "multi_head": _mha_solution}
+
+WRONG = {
+    "head_sizes": [((8, 3), "number of heads"), ((4096, 18), "multiplied")],
+    # key of dog (p=4): 18·4 - 3·16 = 24; head 2: 3·(+1)·(-1) = -3
+    "head1_score": [((24,), "key of dog itself"), ((-3,), "head 2")],
+    "score_shapes": [(((8, 10, 64),), "outputs"), (((10, 10, 8),), "heads last")],
+    "parameter_count": [((3 * 512 * 512,), "left out W_O"), ((4 * 64 * 512,), "one head")],
+}
+
+
+def test_exercise_names_and_order():
+    assert check.EXERCISES == ("head sizes", "score shapes", "a head-1 score", "parameter count",
+                               "split_heads", "merge_heads", "multi_head")
+
+
+@pytest.mark.parametrize("name", list(HAND))
+def test_by_hand_check_accepts_the_solution(name):
+    assert getattr(check, name)(*HAND[name]).state == CORRECT
+
+
+@pytest.mark.parametrize("name", list(CODE))
+def test_code_check_accepts_the_solution(name):
+    assert getattr(check, name)(CODE[name]).state == CORRECT
+
+
+@pytest.mark.parametrize("name", list(WRONG))
+def test_by_hand_check_diagnoses_typical_slips(name):
+    for args, words in WRONG[name]:
+        r = getattr(check, name)(*args)
+        assert r.state == INCORRECT
+        assert words in r.message, r.message
+
+
+def test_split_and_merge_diagnose_a_plain_reshape():
+    r = check.split_heads(lambda x, h: x.reshape(h, x.shape[0], x.shape[1] // h))
+    assert r.state == INCORRECT and "reshaped straight to (h, n, d_k)" in r.message
+    r = check.split_heads(lambda x, h: x.reshape(x.shape[0], h, x.shape[1] // h))
+    assert r.state == INCORRECT and "head axis should come first" in r.message
+    r = check.merge_heads(lambda hd: hd.reshape(hd.shape[1], -1))
+    assert r.state == INCORRECT and "move the head axis back first" in r.message
+    r = check.merge_heads(lambda hd: hd.reshape(-1, hd.shape[2]))
+    assert r.state == INCORRECT and "one under the other" in r.message
+
+
+def test_multi_head_diagnoses_missing_w_o_and_wrong_scale():
+    def no_w_o(X, Wq, Wk, Wv, Wo, h):
+        return _mha_solution(X, Wq, Wk, Wv, np.eye(len(Wo)), h)
+
+    def scale_d_model(X, Wq, Wk, Wv, Wo, h):
+        # √d_model instead of √d_k: the same as √h times larger queries' divisor
+        return _mha_solution(X, Wq / np.sqrt(h), Wk, Wv, Wo, h)
+
+    r = check.multi_head(no_w_o)
+    assert r.state == INCORRECT and "forgot W_O" in r.message
+    r = check.multi_head(scale_d_model)
+    assert r.state == INCORRECT and "√d_model instead of √d_k" in r.message
+
+
+@pytest.mark.parametrize("name", list(HAND))
+def test_by_hand_checks_report_not_done(name):
+    assert getattr(check, name)(*(... for _ in HAND[name])).state == NOT_DONE
+
+
+@pytest.mark.parametrize("name", list(CODE))
+def test_code_checks_report_not_done(name):
+    def stub(*args):
+        raise NotImplementedError()
+
+    assert getattr(check, name)(stub).state == NOT_DONE
+
+
+@pytest.mark.parametrize("name", list(HAND))
+def test_by_hand_checks_survive_garbage(name):
+    for g in GARBAGE:
+        r = getattr(check, name)(*([g] * len(HAND[name])))
+        assert r.state in (INCORRECT, NOT_DONE), (g, r)
+
+
+@pytest.mark.parametrize("name", list(CODE))
+def test_code_checks_survive_garbage(name):
+    for f in BAD_FUNCTIONS:
+        r = getattr(check, name)(f)
+        assert r.state in (INCORRECT, NOT_DONE), (f, r)
