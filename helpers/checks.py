@@ -41,6 +41,10 @@ check_value(name, answer, expected, *, hint=None, labels=None, slips=None,
     lengths, text, None or NaN inside, which cells are wrong (named and drawn),
     every cell off by the same amount, every sign flipped.
 
+check_close(name, answer, expected, *, tol=0.01, **check_value_kwargs) -> Result
+    check_value for numbers worked out by hand and rounded: a cell within tol of the
+    exact value counts as right (0.42 for 0.4223). Slips use the same tolerance.
+
 check_function(name, fn, reference, cases, *, slips=None, hint=None, labels=None,
                case_labels=None, symbol=None, note=None) -> Result
     For code answers. Calls fn(*case) on copies of each case (by convention the first
@@ -544,6 +548,46 @@ def check_value(name, answer, expected, *, hint=None, labels=None, slips=None, s
         return _incorrect(name, text.replace(MARKED, ""), hint, drawing)
     except Exception as err:  # noqa: BLE001 - a check never raises
         return _internal_error(name, err)
+
+
+def _loosen(answer, expected, slips, tol):
+    """expected (and each slip) with every cell within tol of the answer replaced by the
+    answer's own value, so that check_value accepts rounded by-hand numbers and still
+    names the cells that are really wrong.
+
+    Returns expected and slips unchanged when the answer is not a plain array of numbers
+    of expected's shape, so that check_value diagnoses it (not done, text, ragged, ...).
+    """
+    exp = np.asarray(expected, dtype=float)
+    if answer is Ellipsis or _contains_ellipsis(answer) or isinstance(answer, (str, bytes)):
+        return exp, slips
+    try:
+        with _warnings_off():
+            ans = np.asarray(answer, dtype=float)
+    except (TypeError, ValueError, OverflowError):
+        return exp, slips
+    if ans.shape != exp.shape and np.squeeze(ans).shape == np.squeeze(exp).shape:
+        ans = ans.reshape(exp.shape)
+    if ans.shape != exp.shape:
+        return exp, slips
+    with _warnings_off():
+        loose = np.where(np.abs(ans - exp) <= tol, ans, exp)
+        loose_slips = {}
+        for text, slip in (slips or {}).items():
+            s = np.asarray(slip, dtype=float)
+            loose_slips[text] = np.where(np.abs(ans - s) <= tol, ans, s) if s.shape == exp.shape else s
+    return loose, loose_slips
+
+
+def check_close(name, answer, expected, *, tol=0.01, **kwargs):
+    """check_value for answers worked out by hand with rounding: a cell counts as right
+    when it is within tol (default 0.01) of the exact value, so 0.42 is accepted for
+    0.4223. Slips are recognised with the same tolerance. Never raises."""
+    try:
+        expected, slips = _loosen(answer, expected, kwargs.pop("slips", None), tol)
+        return check_value(name, answer, expected, slips=slips, **kwargs)
+    except Exception as err:  # noqa: BLE001 - a check never raises
+        return _internal_error(str(name), err)
 
 
 def _correct(name, note):

@@ -326,7 +326,31 @@ def test_progress_lists_every_exercise_once(capsys):
     checks.progress()
     out = capsys.readouterr().out
     states = checks.states()
-    assert list(states)[:7] == list(lesson01.EXERCISES)
+    assert list(states)[:len(lesson01.EXERCISES)] == list(lesson01.EXERCISES)
     assert states["Z cells"] == CORRECT and states["ReLU(H)"] == INCORRECT and states["A cell of Y"] == NOT_DONE
     assert out.count("ReLU(H)") == 1
-    assert "✅ 1. Z cells" in out and "❌ 3. ReLU(H)" in out and "⬜ 4. A cell of Y" in out
+    assert "✅ 1. Z cells" in out and "❌ 4. ReLU(H)" in out and "⬜ 5. A cell of Y" in out
+    assert "⬜ 2. Z on the fillable sheet" in out
+
+
+# ------------------------------------------------------------------ the fillable sheet in exercise 01
+
+
+def test_z_sheet_counts_in_progress_and_types_a_matrix(capsys):
+    lesson01.start()
+    sheet_widget = lesson01.z_sheet(...)  # untouched: nothing typed
+    assert sheet_widget.state == NOT_DONE and checks.states()["Z on the fillable sheet"] == NOT_DONE
+    sheet_widget.type(0, 0, "11")  # Z[1,1] = 5 + 6
+    sheet_widget.type(0, 1, "7")   # Z[1,2] = 6 + 0 = 6, so 7 is wrong
+    assert checks.states()["Z on the fillable sheet"] == INCORRECT
+    # the whole matrix typed from code: Z = pair sums of X's columns, worked by hand
+    full = lesson01.z_sheet([[11, 6, 7, 7, 5], [1, 2, 3, 3, 3], [1, 2, 0, 0, 1]])
+    assert full.state == CORRECT and checks.states()["Z on the fillable sheet"] == CORRECT
+
+
+@pytest.mark.parametrize("garbage", [None, "abc", [[1, 2], [3]], [[1, 2, 3]], float("nan")])
+def test_z_sheet_never_raises_on_garbage(garbage, capsys):
+    w = lesson01.z_sheet(garbage)
+    out = capsys.readouterr().out
+    assert w.state == NOT_DONE or w.state == INCORRECT
+    assert "Traceback" not in out
