@@ -1,0 +1,201 @@
+"""Lesson 07 (the encoder block): layer norm by hand, add & norm on the sheet, the stack, the count."""
+
+import math
+
+import numpy as np
+import pytest
+
+from helpers import encoder_layer, ffn, init_encoder_layer, layer_norm, sheet
+from helpers.lesson06 import SENTENCE, embed_with_position, encode
+from helpers.lesson07 import (LN_BETA, LN_GAMMA, LN_ROW, PAPER, count_parameters, encoder,
+                              encoder_layer_parameter_count, init_encoder, parameter_arrays)
+
+
+def test_layer_norm_by_hand():
+    # x = [0, 6, 6, 8]: mean 20/4 = 5, deviations [-5, 1, 1, 3], variance 36/4 = 9, sigma 3
+    assert LN_ROW.tolist() == [0, 6, 6, 8]
+    x_hat = np.array([-5, 1, 1, 3]) / 3
+    assert np.allclose(layer_norm(LN_ROW, np.ones(4), np.zeros(4)), x_hat, atol=1e-5)
+    # gamma [3, 3, 3, 1], beta [0, 1, 0, 0]: [-5, 1 + 1, 1, 1]
+    assert np.allclose(layer_norm(LN_ROW, LN_GAMMA, LN_BETA), [-5, 2, 1, 1], atol=1e-5)
+
+
+def test_residual_on_the_sheet():
+    x = sheet.Z.T
+    r = x + ffn(x, sheet.W1, sheet.b1, sheet.W2, sheet.b2)
+    # Z2 = [6, 2, 2], Y2 = [4, 5, -4]
+    assert r[1].tolist() == [10, 7, -2]
+    assert r.tolist() == [[22, 4, -2], [10, 7, -2], [15, 9, -2], [15, 9, -2], [10, 9, -3]]
+
+
+def test_add_and_norm_of_token_z2_by_hand():
+    r = np.array([10, 7, -2])
+    # mean 5, deviations [5, 2, -7], variance (25 + 4 + 49) / 3 = 26
+    out = layer_norm(r, np.ones(3), np.zeros(3))
+    assert np.allclose(out, np.array([5, 2, -7]) / math.sqrt(26), atol=1e-6)
+    assert np.round(out, 2).tolist() == [0.98, 0.39, -1.37]
+
+
+def test_encoder_layer_step_by_step_equals_kernel():
+    from helpers import multi_head_attention
+
+    p = init_encoder_layer(4, 8, np.random.default_rng(0))
+    x = embed_with_position(encode(SENTENCE))
+    a, w = multi_head_attention(x, x, p.self_attn, 2)
+    x1 = layer_norm(x + a, p.norm1.gamma, p.norm1.beta)
+    x2 = layer_norm(x1 + ffn(x1, p.ffn.W1, p.ffn.b1, p.ffn.W2, p.ffn.b2), p.norm2.gamma, p.norm2.beta)
+    assert w.shape == (2, 6, 6)
+    assert np.allclose(x2, encoder_layer(x, p, 2))
+
+
+def test_encoder_is_a_loop_over_layers():
+    layers = init_encoder(3, 4, 8, np.random.default_rng(1))
+    assert len(layers) == 3
+    x = embed_with_position(encode(SENTENCE))
+    expected = encoder_layer(encoder_layer(encoder_layer(x, layers[0], 2), layers[1], 2), layers[2], 2)
+    assert np.allclose(encoder(x, layers, 2), expected)
+    assert encoder(x, [], 2) is x or np.array_equal(encoder(x, [], 2), x)
+
+
+def test_parameter_count_of_one_paper_layer():
+    # 4·(512·512 + 512) + (2048·512 + 2048) + (512·2048 + 512) + 2·2·512
+    by_hand = 4 * 262_656 + 1_050_624 + 1_049_088 + 2_048
+    assert by_hand == 3_152_384
+    assert encoder_layer_parameter_count(512, 2048) == 3_152_384
+    p = init_encoder_layer(512, 2048, np.random.default_rng(0))
+    assert count_parameters(p) == 3_152_384
+    assert len(parameter_arrays(p)) == 16
+    assert count_parameters([p, p]) == 2 * 3_152_384
+    assert PAPER == {"N": 6, "d_model": 512, "d_ff": 2048, "h": 8}
+
+
+@pytest.mark.parametrize("d_model,d_ff", [(4, 8), (6, 10), (512, 2048)])
+def test_formula_matches_counted_arrays(d_model, d_ff):
+    p = init_encoder_layer(d_model, d_ff, np.random.default_rng(0))
+    assert count_parameters(p) == encoder_layer_parameter_count(d_model, d_ff)
+
+
+@pytest.mark.reference
+def test_parameter_count_matches_pytorch():
+    torch = pytest.importorskip("torch")
+    layer = torch.nn.TransformerEncoderLayer(512, 8, 2048, dropout=0.0, batch_first=True)
+    assert sum(t.numel() for t in layer.parameters()) == 3_152_384
+
+
+@pytest.mark.reference
+def test_layer_norm_row_matches_pytorch():
+    torch = pytest.importorskip("torch")
+    ln = torch.nn.LayerNorm(4)
+    with torch.no_grad():
+        ln.weight.copy_(torch.tensor(LN_GAMMA, dtype=torch.float64))
+        ln.bias.copy_(torch.tensor(LN_BETA, dtype=torch.float64))
+    expected = ln.double()(torch.tensor(LN_ROW, dtype=torch.float64)).detach().numpy()
+    assert np.allclose(layer_norm(LN_ROW, LN_GAMMA, LN_BETA), expected)
+
+
+# ---------------------------------------------------------------- exercise checks
+
+from helpers.checks import CORRECT, INCORRECT, NOT_DONE  # noqa: E402
+from helpers.lesson07 import EX_ROW, check  # noqa: E402
+
+GARBAGE = [None, "abc", [[1, 2], [3]], [float("nan")] * 4, {"a": 1}]
+
+
+def _raises(*args):
+    raise RuntimeError("boom")
+
+
+BAD_FUNCTIONS = [None, "abc", _raises, lambda *a: None, lambda *a: "x", lambda *a: [[1, 2], [3]]]
+
+
+def _state(result, capsys, contains=None):
+    out = capsys.readouterr().out
+    if contains is not None:
+        assert contains in out, out
+    return result.state
+
+
+def test_mean_and_variance_check(capsys):
+    # [1, 3, 3, 9]: mean 16/4 = 4; deviations -3, -1, -1, 5; variance (9+1+1+25)/4 = 9
+    assert EX_ROW.tolist() == [1, 3, 3, 9]
+    assert _state(check.mean_and_variance(4, 9), capsys) == CORRECT
+    assert _state(check.mean_and_variance(4, 12), capsys, "d_model - 1") == INCORRECT
+    assert _state(check.mean_and_variance(4, 3), capsys, "standard deviation") == INCORRECT
+    assert _state(check.mean_and_variance(..., ...), capsys) == NOT_DONE
+    for g in GARBAGE:
+        assert _state(check.mean_and_variance(g, 9), capsys) in (INCORRECT, NOT_DONE)
+
+
+def test_normalised_row_check(capsys):
+    # (x - 4) / 3 = [-1, -1/3, -1/3, 5/3]
+    assert _state(check.normalised_row([-1, -0.33, -0.33, 1.67]), capsys) == CORRECT
+    assert _state(check.normalised_row([-1, -1 / 3, -1 / 3, 5 / 3]), capsys) == CORRECT
+    assert _state(check.normalised_row([-0.33, -0.11, -0.11, 0.56]), capsys, "divided by the variance") == INCORRECT
+    assert _state(check.normalised_row([0.33, 1, 1, 3]), capsys, "subtract the mean") == INCORRECT
+    for g in GARBAGE:
+        assert _state(check.normalised_row(g), capsys) in (INCORRECT, NOT_DONE)
+
+
+def test_residual_z5_check(capsys):
+    # Z5 = [5, 3, 1], Y5 = [5, 6, -4]
+    assert _state(check.residual_z5([10, 9, -3]), capsys) == CORRECT
+    assert _state(check.residual_z5([5, 6, -4]), capsys, "FFN(x) alone") == INCORRECT
+    assert _state(check.residual_z5([0, -3, 5]), capsys, "subtracted") == INCORRECT
+    for g in GARBAGE:
+        assert _state(check.residual_z5(g), capsys) in (INCORRECT, NOT_DONE)
+
+
+def _ln_by_hand(x, g, b, eps=1e-5):
+    x = np.asarray(x, float)
+    out = []
+    for row in np.atleast_2d(x):
+        m = sum(row) / len(row)
+        v = sum((r - m) ** 2 for r in row) / len(row)
+        out.append([(r - m) / math.sqrt(v + eps) for r in row])
+    return np.array(out).reshape(x.shape) * g + b
+
+
+def test_layer_norm_check(capsys):
+    assert _state(check.layer_norm(_ln_by_hand), capsys) == CORRECT
+
+    def unbiased(x, g, b, eps=1e-5):
+        x = np.asarray(x, float)
+        return (x - x.mean(-1, keepdims=True)) / np.sqrt(x.var(-1, ddof=1, keepdims=True) + eps) * g + b
+
+    assert _state(check.layer_norm(unbiased), capsys, "d_model - 1") == INCORRECT
+    assert _state(check.layer_norm(lambda x, g, b, eps=1e-5: _ln_by_hand(x, 1, 0)), capsys, "γ and β") == INCORRECT
+    assert _state(check.layer_norm(...), capsys) == NOT_DONE
+    for g in BAD_FUNCTIONS:
+        assert _state(check.layer_norm(g), capsys) in (INCORRECT, NOT_DONE)
+
+
+def test_add_and_norm_check(capsys):
+    assert _state(check.add_and_norm(lambda x, s, g, b: _ln_by_hand(np.add(x, s), g, b)), capsys) == CORRECT
+    assert _state(check.add_and_norm(lambda x, s, g, b: _ln_by_hand(s, g, b)), capsys, "forgot the residual") == INCORRECT
+    assert _state(check.add_and_norm(lambda x, s, g, b: np.add(x, _ln_by_hand(s, g, b))), capsys,
+                  "normalised first") == INCORRECT
+    for g in BAD_FUNCTIONS:
+        assert _state(check.add_and_norm(g), capsys) in (INCORRECT, NOT_DONE)
+
+
+def test_encoder_check(capsys):
+    def stack(x, layers, h):
+        for p in layers:
+            x = encoder_layer(x, p, h)
+        return x
+
+    assert _state(check.encoder(stack), capsys) == CORRECT
+    assert _state(check.encoder(lambda x, L, h: stack(x, [L[0]] * len(L), h)), capsys, "first layer") == INCORRECT
+    assert _state(check.encoder(lambda x, L, h: encoder_layer(x, L[-1], h)), capsys, "original x") == INCORRECT
+    for g in BAD_FUNCTIONS:
+        assert _state(check.encoder(g), capsys) in (INCORRECT, NOT_DONE)
+
+
+def test_small_layer_parameters_check(capsys):
+    # 4·(64 + 8) + (256 + 32) + (256 + 8) + 2·2·8 = 288 + 288 + 264 + 32 = 872
+    assert _state(check.small_layer_parameters(872), capsys) == CORRECT
+    assert _state(check.small_layer_parameters(872 - 32), capsys, "two layer norms") == INCORRECT
+    # no biases: 4·64 + 256 + 256 + 32 = 800
+    assert _state(check.small_layer_parameters(800), capsys, "biases") == INCORRECT
+    for g in GARBAGE:
+        assert _state(check.small_layer_parameters(g), capsys) in (INCORRECT, NOT_DONE)

@@ -1,0 +1,218 @@
+"""Lesson 09 (why not an RNN): the RNN by hand, the counts, and the vanishing path."""
+
+import math
+
+import numpy as np
+import pytest
+
+from helpers import embed
+from helpers.lesson06 import E, SENTENCE, encode
+from helpers.lesson09 import (B, W_H, W_X, attention, attention_graph, attention_influence_on_last,
+                              path_length, rnn, rnn_graph, rnn_influence_of_first, rnn_influence_on_last,
+                              rnn_step)
+
+X = embed(encode(SENTENCE), E)  # the cat sat on the rug, (6, 4)
+
+
+def test_first_step_by_hand():
+    # x_1 = "the" = [1, 0, 0, 1]; W_x x_1 = [1+0, 0-1, 1+1] = [1, -1, 2]; + b [0, 1, -1] = [1, 0, 1]
+    assert (W_X @ X[0] + B).tolist() == [1, 0, 1]
+    assert np.allclose(rnn(X)[0], [math.tanh(1), 0, math.tanh(1)])
+
+
+def test_second_step_by_hand():
+    h1 = np.array([math.tanh(1), 0, math.tanh(1)])
+    # W_h h1 = [0, t - t, 0 + t] = [0, 0, t];  W_x cat = W_x [2, 0, 1, 0] = [3, 0, 2]
+    t = math.tanh(1)
+    a2 = np.array([0, 0, t]) + np.array([3, 0, 2]) + np.array([0, 1, -1])
+    assert np.allclose(rnn(X)[1], np.tanh(a2))
+    assert np.allclose(rnn_step(h1, X[1]), np.tanh(a2))
+
+
+def test_rnn_is_a_loop_of_steps():
+    h = np.zeros(3)
+    for t, x in enumerate(X):
+        h = np.tanh(W_H @ h + W_X @ x + B)
+        assert np.allclose(rnn(X)[t], h)
+
+
+def test_path_lengths():
+    for n in (1, 2, 6, 50):
+        assert path_length(rnn_graph(n), "x1", f"h{n}") == n
+        assert path_length(attention_graph(n), "x1", f"y{n}") == 1
+    with pytest.raises(ValueError):
+        path_length(rnn_graph(3), "h3", "h1")  # no path backwards in time
+
+
+def _numeric_jacobian(f, X, j, eps=1e-6):
+    X = np.asarray(X, float)
+    cols = []
+    for k in range(X.shape[1]):
+        Xp, Xm = X.copy(), X.copy()
+        Xp[j, k] += eps
+        Xm[j, k] -= eps
+        cols.append((f(Xp) - f(Xm)) / (2 * eps))
+    return np.stack(cols, axis=1)
+
+
+def test_chain_rule_matches_nudging():
+    first = rnn_influence_of_first(X)
+    for t in range(len(X)):
+        J = _numeric_jacobian(lambda Z: rnn(Z)[t], X, 0)
+        assert np.linalg.norm(J, 2) == pytest.approx(first[t], rel=1e-5, abs=1e-9)
+    last = rnn_influence_on_last(X)
+    for j in range(len(X)):
+        J = _numeric_jacobian(lambda Z: rnn(Z)[-1], X, j)
+        assert np.linalg.norm(J, 2) == pytest.approx(last[j], rel=1e-5, abs=1e-9)
+    assert last[0] == pytest.approx(first[-1])
+
+
+def test_influence_of_the_first_word_shrinks_every_step():
+    first = rnn_influence_of_first(X)
+    assert np.all(np.diff(first) < 0)
+    assert np.round(first, 3).tolist() == [1.544, 0.315, 0.198, 0.066, 0.019, 0.003]
+
+
+def test_vanishing_on_30_words_and_attention_depends_on_content():
+    ids = np.random.default_rng(0).integers(1, 9, size=30)
+    X30 = embed(ids, E)
+    r = rnn_influence_on_last(X30)
+    a = attention_influence_on_last(X30)
+    assert r[0] < 1e-10 * r[-1]  # geometric decay over 29 steps
+    # attention: every copy of the same word has the same influence, near or far
+    for word in set(ids[:-1].tolist()):
+        idx = np.flatnonzero(ids[:-1] == word)
+        assert np.allclose(a[idx], a[idx[0]], rtol=1e-5)
+    assert a[:-1].min() > 1e-3
+
+
+def test_attention_influence_against_analytic_jacobian():
+    # y_n = sum_j w_j x_j, w = softmax(s), s_j = x_n·x_j / √d; for j != n:
+    # ∂y_n/∂x_j = w_j I + (x_j - y_n) (∂s_j/∂x_j)ᵀ w_j  with ∂s_j/∂x_j = x_n / √d
+    rng = np.random.default_rng(3)
+    Z = rng.normal(size=(5, 3))
+    d = 3
+    s = Z @ Z[-1] / math.sqrt(d)
+    w = np.exp(s - s.max())
+    w /= w.sum()
+    y = w @ Z
+    got = attention_influence_on_last(Z)
+    for j in range(4):
+        J = w[j] * np.eye(d) + w[j] * np.outer(Z[j] - y, Z[-1] / math.sqrt(d))
+        assert np.linalg.norm(J, 2) == pytest.approx(got[j], rel=1e-5)
+    assert np.allclose(attention(Z)[-1], y)
+
+
+# ---------------------------------------------------------------- exercise checks
+
+from helpers.checks import CORRECT, INCORRECT, NOT_DONE  # noqa: E402
+from helpers.lesson09 import check, first_word_jacobian  # noqa: E402
+
+GARBAGE = [None, "abc", [[1, 2], [3]], [float("nan")] * 3, {"a": 1}]
+
+
+def _raises(*args):
+    raise RuntimeError("boom")
+
+
+BAD_FUNCTIONS = [None, "abc", _raises, lambda *a: None, lambda *a: "x", lambda *a: [[1, 2], [3]]]
+
+
+def _state(result, capsys, contains=None):
+    out = capsys.readouterr().out
+    if contains is not None:
+        assert contains in out, out
+    return result.state
+
+
+def test_first_step_of_dog_check(capsys):
+    # W_x [2, 1, 1, 0] = [2+1, 1, 2-1] = [3, 1, 1]; + b [0, 1, -1] = [3, 2, 0]
+    assert _state(check.first_step_of_dog([3, 2, 0]), capsys) == CORRECT
+    assert _state(check.first_step_of_dog([3, 1, 1]), capsys, "bias") == INCORRECT
+    assert _state(check.first_step_of_dog([0.995, 0.964, 0.0]), capsys, "tanh already") == INCORRECT
+    assert _state(check.first_step_of_dog(...), capsys) == NOT_DONE
+    for g in GARBAGE:
+        assert _state(check.first_step_of_dog(g), capsys) in (INCORRECT, NOT_DONE)
+
+
+def test_steps_and_paths_check(capsys):
+    assert _state(check.steps_and_paths(20, 1, 20, 1), capsys) == CORRECT
+    assert _state(check.steps_and_paths(20, 20, 20, 1), capsys, "one attention step per word") == INCORRECT
+    assert _state(check.steps_and_paths(20, 1, 19, 1), capsys, "x1 -> h1") == INCORRECT
+    assert _state(check.steps_and_paths(..., 1, 20, 1), capsys) == NOT_DONE
+    for g in GARBAGE:
+        assert _state(check.steps_and_paths(g, 1, 20, 1), capsys) in (INCORRECT, NOT_DONE)
+
+
+def test_halvings_check(capsys):
+    # 2^9 = 512 < 1000 < 1024 = 2^10
+    assert _state(check.halvings(10), capsys) == CORRECT
+    assert _state(check.halvings(9), capsys, "one step early") == INCORRECT
+    assert _state(check.halvings(500), capsys, "count how many times") == INCORRECT
+    for g in GARBAGE:
+        assert _state(check.halvings(g), capsys) in (INCORRECT, NOT_DONE)
+
+
+def _step_by_hand(h, x, Wh, Wx, b):
+    pre = [sum(Wh[i][k] * h[k] for k in range(len(h))) + sum(Wx[i][k] * x[k] for k in range(len(x))) + b[i]
+           for i in range(len(b))]
+    return np.array([math.tanh(v) for v in pre])
+
+
+def test_rnn_step_check(capsys):
+    assert _state(check.rnn_step(_step_by_hand), capsys) == CORRECT
+    assert _state(check.rnn_step(lambda h, x, Wh, Wx, b: np.arctanh(np.clip(_step_by_hand(h, x, Wh, Wx, b), -0.999999, 0.999999))),
+                  capsys) == INCORRECT
+    assert _state(check.rnn_step(lambda h, x, Wh, Wx, b: np.tanh(Wx @ x + b)), capsys, "previous state") == INCORRECT
+    assert _state(check.rnn_step(lambda h, x, Wh, Wx, b: Wh @ h + Wx @ x + b), capsys, "forgot the tanh") == INCORRECT
+    assert _state(check.rnn_step(...), capsys) == NOT_DONE
+    for g in BAD_FUNCTIONS:
+        assert _state(check.rnn_step(g), capsys) in (INCORRECT, NOT_DONE)
+
+
+def _run_by_hand(X, Wh, Wx, b):
+    h, out = np.zeros(len(b)), []
+    for x in X:
+        h = _step_by_hand(h, x, Wh, Wx, b)
+        out.append(h)
+    return np.array(out)
+
+
+def test_run_rnn_check(capsys):
+    assert _state(check.run_rnn(_run_by_hand), capsys) == CORRECT
+    assert _state(check.run_rnn(lambda X, Wh, Wx, b: np.array([_step_by_hand(np.zeros(len(b)), x, Wh, Wx, b) for x in X])),
+                  capsys, "carry h") == INCORRECT
+    assert _state(check.run_rnn(lambda X, Wh, Wx, b: _run_by_hand(X, Wh, Wx, b)[-1]), capsys, "only the last state") == INCORRECT
+    for g in BAD_FUNCTIONS:
+        assert _state(check.run_rnn(g), capsys) in (INCORRECT, NOT_DONE)
+
+
+def test_first_word_jacobian_matches_nudging():
+    J = first_word_jacobian(X)
+    assert J.shape == (3, 4)
+    assert np.allclose(J, _numeric_jacobian(lambda Z: rnn(Z)[-1], X, 0), atol=1e-8)
+
+
+def test_first_word_jacobian_check(capsys):
+    def by_nudging(X_, Wh, Wx, b):
+        return _numeric_jacobian(lambda Z: _run_by_hand(Z, Wh, Wx, b)[-1], X_, 0)
+
+    assert _state(check.first_word_jacobian(by_nudging), capsys) == CORRECT
+
+    def no_slopes(X_, Wh, Wx, b):
+        J = np.asarray(Wx, float)
+        for _ in range(1, len(X_)):
+            J = np.asarray(Wh) @ J
+        return J
+
+    def no_first_slope(X_, Wh, Wx, b):
+        H = _run_by_hand(X_, Wh, Wx, b)
+        J = np.asarray(Wx, float)
+        for t in range(1, len(H)):
+            J = np.diag(1 - H[t] ** 2) @ np.asarray(Wh) @ J
+        return J
+
+    assert _state(check.first_word_jacobian(no_slopes), capsys, "tanh slopes") == INCORRECT
+    assert _state(check.first_word_jacobian(no_first_slope), capsys, "slope D_1") == INCORRECT
+    for g in BAD_FUNCTIONS:
+        assert _state(check.first_word_jacobian(g), capsys) in (INCORRECT, NOT_DONE)
