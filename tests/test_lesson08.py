@@ -1,0 +1,304 @@
+"""Lesson 08: the hand-made translator and the numbers the lesson claims."""
+
+from dataclasses import replace
+import math
+
+import numpy as np
+import pytest
+
+from helpers import causal_mask, scaled_dot_product_attention, softmax
+from helpers import translate as tr
+
+
+def _without(name):
+    return replace(tr.WEIGHTS, **{name: np.zeros_like(getattr(tr.WEIGHTS, name))})
+
+
+# ---------------------------------------------------------------- the translations
+
+
+def test_translates_the_ball_is_blue():
+    assert tr.translate("the ball is blue") == "la bola es azul"
+
+
+@pytest.mark.parametrize("english, spanish", [
+    ("the car is red", "el coche es rojo"),      # article and adjective agree with a masculine noun
+    ("the ball is red", "la bola es roja"),      # ... and with a feminine one
+    ("the car is blue", "el coche es azul"),     # "azul" has one form
+    ("The Ball Is Blue", "la bola es azul"),     # case does not matter
+])
+def test_other_sentences(english, spanish):
+    assert tr.translate(english) == spanish
+
+
+def test_alignment_follows_the_source_order():
+    # Shuffling the English shuffles the Spanish the same way: word t comes from source position t.
+    assert tr.translate("is the ball blue") == "es la bola azul"
+    assert tr.translate("blue is the ball") == "azul es la bola"
+
+
+def test_unknown_word_is_a_clear_error():
+    with pytest.raises(ValueError, match="unknown source word 'dog'"):
+        tr.translate("the dog is blue")
+
+
+def test_greedy_steps_feed_back_their_own_output():
+    steps = tr.translate_steps("the ball is blue")
+    assert [s for s, _ in steps] == [
+        ["<s>"], ["<s>", "la"], ["<s>", "la", "bola"], ["<s>", "la", "bola", "es"],
+        ["<s>", "la", "bola", "es", "azul"],
+    ]
+    for _, p in steps:
+        assert p.shape == (len(tr.TGT_VOCAB),)
+        assert math.isclose(p.sum(), 1.0)
+    assert tr.TGT_VOCAB[int(np.argmax(steps[-1][1]))] == "</s>"
+
+
+# ---------------------------------------------------------------- every part has a job
+
+
+def test_without_cross_attention_it_cannot_translate():
+    broken = tr.translate("the ball is blue", _without("W_v_same"))
+    assert broken != "la bola es azul"
+    assert "bola" not in broken and "azul" not in broken
+
+
+def test_without_self_attention_agreement_breaks():
+    assert tr.translate("the car is red", _without("W_v_self")) == "el coche es roja"
+
+
+def test_without_the_next_head_the_article_breaks():
+    assert tr.translate("the car is red", _without("W_v_next")) == "la coche es rojo"
+
+
+def test_the_mask_hides_the_future():
+    run = tr.decode(["<s>", "el", "coche", "es", "rojo"], tr.split("the car is red"))
+    W = run["self_weights"]
+    assert np.all(W[~causal_mask(5)] == 0)
+    assert W[0, 0] == 1.0                       # <s> sees only itself
+    np.testing.assert_allclose(W[1, :2], [0.5, 0.5])   # "el": two tokens, no noun
+    unmasked = tr.decode(["<s>", "el", "coche", "es", "rojo"], tr.split("the car is red"), masked=False)
+    assert unmasked["self_weights"][0, 2] > 0.99   # without the mask <s> would read "coche"
+
+
+def test_parallel_run_with_mask_equals_greedy_steps():
+    # Teacher forcing (all positions at once, with the mask) predicts what greedy decoding wrote.
+    steps = tr.translate_steps("the car is red")
+    final_tokens = steps[-1][0]
+    run = tr.decode(final_tokens, tr.split("the car is red"))
+    for t, (_, p) in enumerate(steps):
+        np.testing.assert_allclose(run["probs"][t], p, atol=1e-12)
+
+
+# ---------------------------------------------------------------- the numbers in the lesson
+
+
+def test_minus_99_is_practically_zero():
+    assert 1.0e-43 < math.exp(-99) < 1.02e-43
+    # masking with -99 (the sheets) and with -inf (the kernel) agree to 1e-40
+    scores = np.array([[0.0, 0, 10, 0]] * 4)
+    by_hand = softmax(np.where(causal_mask(4), scores, -99))
+    q = np.full((4, 1), 10.0)
+    k = np.array([[0.0], [0], [1], [0]])
+    _, kernel = scaled_dot_product_attention(q, k, np.eye(4), mask=causal_mask(4))
+    np.testing.assert_allclose(by_hand, kernel, rtol=0, atol=1e-40)
+    # row 2 by hand: e^10 / (1 + 1 + e^10)
+    assert math.isclose(kernel[2, 2], math.exp(10) / (2 + math.exp(10)))
+
+
+def test_self_attention_scores_by_hand():
+    Y = tr.target_features(["<s>", "el", "coche", "es"])
+    w = tr.WEIGHTS
+    q = Y @ w.W_q_self.T + w.b_q_self
+    k = Y @ w.W_k_self.T
+    assert q.ravel().tolist() == [10, 10, 10, 10]   # every position asks "where is a noun?"
+    assert k.ravel().tolist() == [0, 0, 1, 0]       # only "coche" answers
+
+
+def test_cross_attention_scores_by_hand():
+    w = tr.WEIGHTS
+    Y = tr.target_features(["<s>", "el", "coche", "es", "rojo"])
+    M = tr.source_features(tr.split("the car is red"))
+    S = (Y @ w.W_q_same.T) @ (M @ w.W_k_same.T).T
+    np.testing.assert_array_equal(S, 30 * np.eye(5))  # 30 where target position = source position
+    S_next = (Y @ w.W_q_next.T) @ (M @ w.W_k_next.T).T
+    np.testing.assert_array_equal(S_next, 30 * np.eye(5, k=1))
+    run = tr.decode(["<s>", "el", "coche", "es", "rojo"], tr.split("the car is red"))
+    # 30 / sqrt(9) = 10; e^10 / (e^10 + 4) = 0.99982
+    np.testing.assert_allclose(np.diag(run["same_weights"]), math.exp(10) / (math.exp(10) + 4))
+    np.testing.assert_allclose(run["next_weights"][4], [0.2] * 5)  # no position 5: uniform
+
+
+def test_output_logit_el_by_hand():
+    run = tr.decode(["<s>"], tr.split("the car is red"))
+    el = tr.TGT_VOCAB.index("el")
+    la = tr.TGT_VOCAB.index("la")
+    a = math.exp(10) / (math.exp(10) + 4)   # weight of the matching source word
+    # el = 4 * a (it is "the") + 2 * a ("car" is masculine); la = 4 * a + bias 1
+    assert math.isclose(run["logits"][0, el], 4 * a + 2 * a)
+    assert math.isclose(run["logits"][0, la], 4 * a + 1)
+    assert run["probs"][0].argmax() == el
+
+
+def test_probabilities_sum_to_one():
+    run = tr.decode(["<s>", "la", "bola", "es", "azul"], tr.split("the ball is blue"))
+    np.testing.assert_allclose(run["probs"].sum(axis=1), 1.0)
+    assert [tr.TGT_VOCAB[i] for i in run["probs"].argmax(axis=1)] == ["la", "bola", "es", "azul", "</s>"]
+
+
+# ---------------------------------------------------------------- exercise checks (exercises/08)
+
+from helpers import linear  # noqa: E402
+
+check = tr.check
+GARBAGE = [None, "abc", [[1, 2], [3]], float("nan"), {"a": 1}]
+
+
+def _fresh():
+    check.start()
+
+
+def _state(result):
+    return result.state
+
+
+def test_masked_scores_check(capsys):
+    _fresh()
+    # by hand: row 1 keeps column 1, row 2 keeps columns 1-2, row 3 keeps all
+    assert check.masked_scores([[2, -99, -99], [3, 3, -99], [0, 1, 1]])
+    r = check.masked_scores([[2, 1, 4], [-99, 3, 5], [-99, -99, 1]])
+    assert r.state == "incorrect" and "masked the past" in r.message
+    r = check.masked_scores([[2, 0, 0], [3, 3, 0], [0, 1, 1]])
+    assert r.state == "incorrect" and "wrote 0" in r.message
+    r = check.masked_scores([[-99, -99, -99], [3, -99, -99], [0, 1, -99]])
+    assert r.state == "incorrect" and "diagonal too" in r.message
+    assert check.masked_scores(...).state == "not done"
+    for g in GARBAGE:
+        assert check.masked_scores(g).state in ("incorrect", "not done")
+
+
+def test_masked_weights_check():
+    _fresh()
+    assert check.masked_weights([1, 0, 0], [0.5, 0.5, 0])
+    r = check.masked_weights([1 / 3] * 3, [1 / 3] * 3)
+    assert r.state == "incorrect" and "share too" in r.message
+    unmasked = softmax(np.array([[2, 1, 4], [3, 3, 5]], dtype=float))
+    r = check.masked_weights(list(unmasked[0]), list(unmasked[1]))
+    assert r.state == "incorrect" and "forgot the mask" in r.message
+    assert check.masked_weights(..., ...).state == "not done"
+    for g in GARBAGE:
+        assert check.masked_weights(g, g).state in ("incorrect", "not done")
+
+
+def test_cross_scores_check():
+    _fresh()
+    # Q = [[1, 0], [0, 2]], K = [[1, 1], [2, 0], [0, 3]]: S[1, 2] = 0·0 + 2·3 = 6
+    assert check.cross_scores([[1, 2, 0], [2, 0, 6]])
+    r = check.cross_scores([[1, 2], [2, 0], [0, 6]])
+    assert r.state == "incorrect" and "transpose" in r.message
+    r = check.cross_scores([[1, -99, -99], [2, 0, -99]])
+    assert r.state == "incorrect" and "causal mask" in r.message
+    for g in GARBAGE:
+        assert check.cross_scores(g).state in ("incorrect", "not done")
+
+
+def test_logits_pick_check():
+    _fresh()
+    # W = [[2, 0], [0, 3], [1, 1]], x = [2, 1], b = [0, 1, 2]: logits 4, 4, 5; argmax 2
+    assert check.logits_pick(4, 4, 5, 2)
+    r = check.logits_pick(4, 3, 3, 0)
+    assert r.state == "incorrect" and "bias" in r.message
+    r = check.logits_pick(4, 4, 5, 0)
+    assert r.state == "incorrect" and "smallest" in r.message
+    assert check.logits_pick(..., ..., ..., ...).state == "not done"
+    for g in GARBAGE:
+        assert check.logits_pick(g, g, g, g).state in ("incorrect", "not done")
+
+
+def _masked_softmax(s):
+    return softmax(np.where(causal_mask(len(s)), s, -99))
+
+
+def _raises(*args):
+    raise RuntimeError("boom")
+
+
+def _not_done(*args):
+    raise NotImplementedError()
+
+
+def test_masked_softmax_check():
+    _fresh()
+    assert check.masked_softmax(_masked_softmax)
+    r = check.masked_softmax(lambda s: softmax(s))
+    assert r.state == "incorrect" and "forgot the mask" in r.message
+    r = check.masked_softmax(lambda s: softmax(np.where(causal_mask(len(s)), s, -99), axis=0))
+    assert r.state == "incorrect" and "over the columns" in r.message
+    assert check.masked_softmax(_not_done).state == "not done"
+    assert check.masked_softmax(...).state == "not done"
+    for g in [_raises, lambda s: None, lambda s: "abc", lambda s: np.full((3, 3), np.nan), "abc", 3]:
+        assert check.masked_softmax(g).state == "incorrect"
+
+
+def _cross_attention(y, memory, W_q, W_k, W_v):
+    return scaled_dot_product_attention(linear(y, W_q), linear(memory, W_k), linear(memory, W_v))[0]
+
+
+def test_cross_attention_check():
+    _fresh()
+    assert check.cross_attention(_cross_attention)
+    r = check.cross_attention(lambda y, m, a, b, c: scaled_dot_product_attention(
+        linear(y, a), linear(m, b), linear(m, c), scale=1.0)[0])
+    assert r.state == "incorrect" and "√d_k" in r.message
+    r = check.cross_attention(lambda y, m, a, b, c: _cross_attention(m, y, a, b, c))
+    assert r.state == "incorrect" and "queries from the memory" in r.message
+    assert check.cross_attention(_not_done).state == "not done"
+    for g in [_raises, lambda *a: None, lambda *a: "abc", None, "abc"]:
+        assert check.cross_attention(g).state in ("incorrect", "not done")
+
+
+def _greedy(step, start_id, end_id, max_len):
+    ids = [start_id]
+    while len(ids) < max_len:
+        nxt = int(np.argmax(step(ids)))
+        ids.append(nxt)
+        if nxt == end_id:
+            break
+    return ids
+
+
+def test_greedy_decode_check():
+    _fresh()
+    assert check.greedy_decode(_greedy)
+    r = check.greedy_decode(lambda *a: _greedy(*a)[:-1])
+    assert r.state == "incorrect" and "end token" in r.message
+    r = check.greedy_decode(lambda *a: _greedy(*a)[1:])
+    assert r.state == "incorrect" and "start token" in r.message
+
+    def forever(step, start_id, end_id, max_len):  # ignores max_len: the check stops it
+        ids = [start_id]
+        while ids[-1] != end_id:
+            ids.append(int(np.argmax(step(ids))))
+        return ids
+
+    r = check.greedy_decode(forever)
+    assert r.state == "incorrect" and "max_len" in r.message
+    assert check.greedy_decode(_not_done).state == "not done"
+    for g in [_raises, lambda *a: None, lambda *a: "abc", None, "abc", 7]:
+        assert check.greedy_decode(g).state in ("incorrect", "not done")
+
+
+def test_greedy_reference_on_the_translator():
+    words = tr.split("the ball is blue")
+    ids = tr.greedy_reference(lambda ids: tr.decode([tr.TGT_VOCAB[i] for i in ids], words)["probs"][-1],
+                              0, 1, tr.MAX_LEN)
+    assert [tr.TGT_VOCAB[i] for i in ids] == ["<s>", "la", "bola", "es", "azul", "</s>"]
+
+
+def test_progress_lists_all_seven(capsys):
+    _fresh()
+    check.progress()
+    out = capsys.readouterr().out
+    assert "0 of 7 correct" in out
+    for name in check.EXERCISES:
+        assert name in out
