@@ -8,8 +8,6 @@ import os
 
 import pytest
 
-os.environ.setdefault("MPLBACKEND", "Agg")
-
 _skipped = []
 
 
