@@ -41,6 +41,12 @@ $(VENV)/.installed: pyproject.toml | $(PY)
 	@# costs ~1.3 s in every Jupyter and pytest process. jsonschema treats it as optional
 	@# (it only validates the "iri" format, which no Jupyter schema uses), so we drop it.
 	$(PY) -m pip uninstall --quiet --yes rfc3987-syntax lark
+	@# nbgrader is a test-time tool here (tests/test_authoring.py). Keep its server extensions
+	@# (formgrader alone costs ~3 s at every JupyterLab start) and its lab UI out of the lessons.
+	$(BIN)/jupyter server extension disable --sys-prefix nbgrader.server_extensions.formgrader \
+	    nbgrader.server_extensions.validate_assignment nbgrader.server_extensions.assignment_list \
+	    nbgrader.server_extensions.course_list >/dev/null 2>&1
+	$(BIN)/jupyter labextension disable --level=sys_prefix @jupyter/nbgrader >/dev/null 2>&1
 	@mkdir -p $(VENV)/share/jupyter/lab/settings
 	@# No "would you like Jupyter news?" popup and no update check.
 	@printf '%s\n' '{"@jupyterlab/apputils-extension:notification": {"fetchNews": "false", "checkForUpdates": false}}' \
