@@ -27,6 +27,8 @@ help:
 	@echo "make test       set up and run every test"
 	@echo "make exercises  regenerate exercises/ from solutions/"
 	@echo "make notebooks  re-execute every notebook in place (before committing)"
+	@echo "make worksheets a class set of printable worksheets and their key, in build/"
+	@echo "make bench      time the widgets' callbacks"
 	@echo "make clean      remove the virtual environment and caches"
 
 $(PY):
@@ -73,6 +75,13 @@ exercises: setup
 # Execute every notebook top to bottom in a fresh kernel, without timing metadata.
 notebooks: setup
 	$(PY) tools/run_notebooks.py notebooks/*.ipynb solutions/*.ipynb exercises/*.ipynb
+
+# A class set of 30 lesson-01 worksheets and its answer key (see README).
+worksheets: setup
+	$(BIN)/byhand worksheet --kind block --count 30 --seed 7 --out build/worksheet.pdf
+
+bench: setup
+	$(PY) benchmarks/widgets.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis

@@ -829,19 +829,21 @@ def _lesson01():
         w = fillable_product(X, A, roles=("input", "attention", "output"), symbol="Z", name=names[1],
                              left_labels=(FEATURES, sheet.POSITIONS), right_labels=(sheet.POSITIONS, OUT_POSITIONS),
                              title="Z = X · A: type each cell")
-        if _contains_ellipsis(answers):
-            return w
-        try:
-            typed = _read(answers, "Z_typed")
-        except _Unreadable as err:
-            print(f"{MARKS[INCORRECT]} {names[1]}: the boxes stay empty: {err}")
-            return w
-        if typed.shape != Z.shape:
-            print(f"{MARKS[INCORRECT]} {names[1]}: the boxes stay empty: Z_typed has shape {typed.shape}, "
-                  f"the sheet is {Z.shape}.")
-            return w
-        for (i, j), v in np.ndenumerate(typed):
-            w.type(i, j, _fmt(v))
+        if not _contains_ellipsis(answers):
+            try:
+                typed = _read(answers, "Z_typed")
+                if typed.shape != Z.shape:
+                    raise _Unreadable(f"Z_typed has shape {typed.shape}, the sheet is {Z.shape}")
+            except _Unreadable as err:
+                print(f"{MARKS[INCORRECT]} {names[1]}: the boxes stay empty: {err}.")
+            else:
+                for (i, j), v in np.ndenumerate(typed):
+                    w.type(i, j, _fmt(v))
+        state = w.state
+        text = {NOT_DONE: "not done yet — type your answers in the boxes; they turn green or red as you type.",
+                CORRECT: "correct: every box is green.",
+                INCORRECT: f"not quite: {w.status.value}. Fix the red boxes (try the hint button)."}[state]
+        print(f"{MARKS[state]} {names[1]}: {text}")
         return w
 
     def y_cell(Y_3_3):

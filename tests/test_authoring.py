@@ -135,7 +135,7 @@ def test_executed_notebooks_show_the_right_states(pair):
         assert (done, todo) == ((total, 0) if path == sol else (0, total))
 
 
-def test_exercise_01_has_seven_checks_easy_to_hard():
+def test_exercise_01_has_eight_checks_easy_to_hard():
     from helpers.checks import lesson01
 
     lines, _ = _check_lines(ROOT / "exercises" / "01-transformer-by-hand.ipynb")

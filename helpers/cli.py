@@ -1,0 +1,95 @@
+"""The `byhand` command (also `python -m helpers`).
+
+    byhand worksheet [--kind KIND] [--count N] [--seed S] [--difficulty LEVEL]
+                     [--max-value N] [--negatives N] [--max-digits N]
+                     [--paper a4|letter] [--out PATH] [--json]
+
+Errors (unknown kind, --count 0, a difficulty no problem can meet) print
+"byhand worksheet: error: ..." and exit with status 2, before any file is written.
+"""
+
+from __future__ import annotations
+
+import argparse
+import secrets
+import sys
+import time
+from pathlib import Path
+
+
+def _parser():
+    from . import worksheet as ws
+
+    parser = argparse.ArgumentParser(
+        prog="byhand", description="Transformers by Hand: tools for the classroom.")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    p = sub.add_parser(
+        "worksheet", help="print-ready PDF worksheets, one problem per learner, and their key",
+        description="Write a PDF of by-hand worksheets (a different problem on every sheet) "
+                    "and the answer key beside it (NAME-key.pdf).",
+        epilog="Example: byhand worksheet --kind block --count 30 --seed 7 --out class3.pdf")
+    p.add_argument("--kind", choices=ws.KINDS, default="block",
+                   help="block: X, A -> Z -> FFN -> ReLU -> FFN (lesson 01); attention: Z = X·A; "
+                        "ffn: one FFN layer and its ReLU; scores: S = Q·Kᵀ (default: block)")
+    p.add_argument("--count", type=int, default=1, help="sheets, one problem each (default: 1)")
+    p.add_argument("--seed", type=int, default=None,
+                   help="makes the problems; printed on every sheet (default: a random one)")
+    p.add_argument("--difficulty", choices=tuple(ws.LEVELS), default="easy",
+                   help="easy: numbers -2..2, answers of 2 digits at most; medium: -3..3; "
+                        "hard: -5..5, attention weights up to 2 (default: easy)")
+    p.add_argument("--max-value", type=int, metavar="N",
+                   help="given numbers lie in -N..N (overrides --difficulty)")
+    p.add_argument("--negatives", type=int, metavar="N",
+                   help="exactly N given numbers are negative (overrides --difficulty)")
+    p.add_argument("--max-digits", type=int, metavar="N",
+                   help="no answer needs more than N digits, 1..3 (overrides --difficulty)")
+    p.add_argument("--paper", choices=tuple(ws.PAPER), default="a4", help="(default: a4)")
+    p.add_argument("--out", default="worksheet.pdf", metavar="PATH",
+                   help="the sheets; the key goes to PATH-key.pdf (default: worksheet.pdf)")
+    p.add_argument("--json", action="store_true",
+                   help="also write the problems and answers to PATH with a .json suffix")
+    return parser, p
+
+
+def _worksheet(args, p):
+    from . import worksheet as ws
+
+    if not 1 <= args.count <= 1000:
+        p.error(f"--count must be between 1 and 1000, got {args.count}")
+    if args.seed is None:
+        args.seed = secrets.randbelow(100_000)
+    if args.seed < 0:
+        p.error(f"--seed must be 0 or more, got {args.seed}")
+    out = Path(args.out)
+    if out.is_dir():
+        out = out / "worksheet.pdf"
+    if out.suffix.lower() != ".pdf":
+        p.error(f"--out must name a .pdf file, got {args.out!r}")
+    try:
+        diff = ws.difficulty(args.difficulty, args.kind, args.max_value, args.negatives,
+                             args.max_digits)
+        start = time.perf_counter()
+        problems = ws.class_set(args.kind, args.seed, args.count, diff)
+    except ValueError as err:
+        p.error(str(err))
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        paths = ws.write_worksheets(problems, out, args.paper, with_json=args.json)
+    except OSError as err:
+        p.error(f"cannot write {out}: {err.strerror or err}")
+    seconds = time.perf_counter() - start
+    names = ", ".join(str(path) for path in paths)
+    print(f"wrote {names}: {args.count} sheet(s), kind {args.kind}, seed {args.seed}, "
+          f"{args.paper}, in {seconds:.1f} s")
+    print(f"to print them again: {ws.command(problems[0], args.count, args.paper)}")
+    return 0
+
+
+def main(argv=None):
+    """Entry point of the `byhand` console script; returns the exit status."""
+    parser, worksheet_parser = _parser()
+    args = parser.parse_args(sys.argv[1:] if argv is None else argv)
+    if args.command == "worksheet":
+        return _worksheet(args, worksheet_parser)
+    parser.error(f"unknown command {args.command!r}")  # unreachable: argparse checks it
+    return 2
