@@ -828,7 +828,7 @@ def _lesson01():
 
         w = fillable_product(X, A, roles=("input", "attention", "output"), symbol="Z", name=names[1],
                              left_labels=(FEATURES, sheet.POSITIONS), right_labels=(sheet.POSITIONS, OUT_POSITIONS),
-                             title="Z = X · A: type each cell")
+                             names=("X", "A"), title="Z = X · A: type each cell")
         if not _contains_ellipsis(answers):
             try:
                 typed = _read(answers, "Z_typed")

@@ -62,7 +62,7 @@ class FillableProduct(Widget):
 
     def __init__(self, left, right, *, bias=None, blanks=None, name="sheet", symbol="Z",
                  left_labels=(None, None), right_labels=(None, None), roles=("weights", "input", "output"),
-                 title=None):
+                 names=("left", "right"), title=None):
         left, right = np.asarray(left), np.asarray(right)
         self.left, self.right = left, right
         self.bias = None if bias is None else np.asarray(bias)
@@ -81,8 +81,8 @@ class FillableProduct(Widget):
         self.revealed = np.zeros((m, n), bool)
 
         operands = display.hstack(
-            display.grid(left, *left_labels, role=roles[0], title="left"),
-            display.grid(right, *right_labels, role=roles[1], title="right"),
+            display.grid(left, *left_labels, role=roles[0], title=names[0]),
+            display.grid(right, *right_labels, role=roles[1], title=names[1]),
         )
         self.operands = W.HTML(operands.html())
         self.boxes = {}

@@ -10,6 +10,7 @@ Needs /usr/bin/chromium (Debian's `chromium` package; .ci/run installs it) and t
 playwright Python package (never `playwright install`).
 """
 
+import contextlib
 import os
 import shutil
 import signal
@@ -58,7 +59,12 @@ def lab(tmp_path_factory):
     ]
     if os.geteuid() == 0:
         cmd.append("--allow-root")
-    env = dict(os.environ, JUPYTER_RUNTIME_DIR=str(root / ".runtime"))
+    # Render every cell (no lazy "windowing"), so the widgets stay in the page wherever we scroll.
+    settings = root / ".settings" / "@jupyterlab" / "notebook-extension"
+    settings.mkdir(parents=True)
+    (settings / "tracker.jupyterlab-settings").write_text('{"windowingMode": "none"}')
+    env = dict(os.environ, JUPYTER_RUNTIME_DIR=str(root / ".runtime"),
+               JUPYTERLAB_SETTINGS_DIR=str(root / ".settings"), JUPYTERLAB_WORKSPACES_DIR=str(root / ".ws"))
     log = open(root / "lab.log", "w")
     proc = subprocess.Popen(cmd, cwd=root, stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True)
     base = f"http://127.0.0.1:{port}"
@@ -103,14 +109,62 @@ def _open_and_run_all(browser, lab, path):
     base, token = lab
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     page.set_default_timeout(60_000)
-    page.goto(f"{base}/lab/tree/{path}?token={token}")
-    page.wait_for_selector(".jp-NotebookPanel .jp-Cell", state="attached")
-    # wait until the kernel is idle before running
-    page.wait_for_selector(".jp-NotebookPanel .jp-Notebook-ExecutionIndicator[data-status='idle']",
-                           state="attached", timeout=90_000)
-    page.get_by_role("menuitem", name="Run", exact=True).click()
-    page.get_by_text("Run All Cells", exact=True).click()
+    # a workspace of its own, so no earlier page's layout or kernel choice carries over
+    page.goto(f"{base}/lab/workspaces/{Path(path).stem}/tree/{path}?token={token}")
+    with screenshot_on_failure(page, "run-all-" + Path(path).stem):
+        _run_all(page)
     return page
+
+
+def _run_all(page):
+    page.wait_for_selector(".jp-NotebookPanel .jp-Cell", state="attached")
+    for attempt in range(3):
+        _accept_kernel_dialog(page)
+        # wait until the kernel is idle before running
+        page.wait_for_selector(".jp-NotebookPanel .jp-Notebook-ExecutionIndicator[data-status='idle']",
+                               state="attached", timeout=90_000)
+        _accept_kernel_dialog(page)
+        # The committed notebook already shows outputs: clear them, so every prompt and
+        # widget seen afterwards comes from this run.
+        page.get_by_role("menuitem", name="Edit", exact=True).click()
+        page.get_by_text("Clear Outputs of All Cells", exact=True).click()
+        page.wait_for_function(
+            "() => [...document.querySelectorAll('.jp-NotebookPanel .jp-CodeCell .jp-InputPrompt')]"
+            ".every(p => !/\\d/.test(p.textContent))", timeout=20_000)
+        page.get_by_role("menuitem", name="Run", exact=True).click()
+        page.get_by_text("Run All Cells", exact=True).click()
+        try:  # the first code cell starts within a few seconds once the kernel takes requests
+            page.wait_for_function(
+                "() => /\\[(\\*|\\d+)\\]/.test(document.querySelector('.jp-NotebookPanel .jp-CodeCell .jp-InputPrompt').textContent)",
+                timeout=20_000)
+            break
+        except sync_api.TimeoutError:
+            if attempt == 2:
+                raise
+    # every code cell has run when each shows an execution count
+    page.wait_for_function(
+        """() => {
+            const prompts = [...document.querySelectorAll('.jp-NotebookPanel .jp-CodeCell .jp-InputPrompt')];
+            return prompts.length > 0 && prompts.every(p => /\\[\\d+\\]/.test(p.textContent));
+        }""", timeout=120_000)
+
+
+def _accept_kernel_dialog(page):
+    """JupyterLab sometimes asks which kernel to start: take the notebook's own (Python 3)."""
+    dialog = page.locator(".jp-Dialog")
+    if dialog.count() and dialog.first.is_visible():
+        dialog.get_by_role("button", name="Select").click()
+
+
+@contextlib.contextmanager
+def screenshot_on_failure(page, name):
+    """Keep a full-page screenshot of whatever the browser showed when an assertion failed."""
+    try:
+        yield
+    except Exception:
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / f"failure-{name}.png"), full_page=True)
+        raise
 
 
 def _input(page, cls):
@@ -120,9 +174,17 @@ def _input(page, cls):
 def test_fillable_sheet_turns_green_and_red(browser, lab):
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page = _open_and_run_all(browser, lab, EXERCISE)
+    with screenshot_on_failure(page, "fillable-sheet"):
+        _type_into_the_sheet(page)
+    page.close()
+
+
+def _type_into_the_sheet(page):
+    # JupyterLab renders long notebooks lazily: wait for the widget, then bring it on screen
+    page.locator(".byhand-cell-0-0").first.wait_for(state="attached", timeout=90_000)
+    page.locator(".byhand-cell-0-0").first.scroll_into_view_if_needed()
     right, wrong = _input(page, "byhand-cell-0-0"), _input(page, "byhand-cell-0-1")
-    right.wait_for(state="visible", timeout=90_000)
-    right.scroll_into_view_if_needed()
+    right.wait_for(state="visible", timeout=30_000)
     # Z[1,1] = 5·1 + 6·1 = 11 (right); Z[1,2] = 6 + 0 = 6, so 5 is wrong
     right.fill("11")
     wrong.fill("5")
@@ -139,15 +201,21 @@ def test_fillable_sheet_turns_green_and_red(browser, lab):
     sheet = page.locator(".byhand-widget").filter(has=page.locator(".byhand-cell-0-0")).first
     sheet.screenshot(path=str(ARTIFACTS / "fillable-sheet.png"))
     page.screenshot(path=str(ARTIFACTS / "exercise-01.png"))
-    page.close()
 
 
 def test_slider_changes_the_figure(browser, lab):
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page = _open_and_run_all(browser, lab, LESSON)
+    with screenshot_on_failure(page, "slider"):
+        _move_the_slider(page)
+    page.close()
+
+
+def _move_the_slider(page):
     explorer = page.locator(".byhand-widget").filter(has=page.locator(".byhand-slider")).first
-    explorer.wait_for(state="visible", timeout=90_000)
+    explorer.wait_for(state="attached", timeout=90_000)
     explorer.scroll_into_view_if_needed()
+    explorer.wait_for(state="visible", timeout=30_000)
     output = explorer.locator(".byhand-output").first
     output.wait_for(state="visible")
     before = output.inner_text()
@@ -163,4 +231,3 @@ def test_slider_changes_the_figure(browser, lab):
     assert after != before
     # the figure reports the new temperature and a different largest weight
     assert "largest weight" in after
-    page.close()
