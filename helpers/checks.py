@@ -68,6 +68,9 @@ check_softmax(fn, name="softmax")
 
 start(lesson, names)  declares a lesson's exercises, in order, so a never-run check
                       shows "not done" in progress(); forgets other lessons' states.
+fillable_sheet(name, left, right, answers=..., **widget_kwargs)
+                      an exercise on the fillable sheet (helpers.widgets): the product as
+                      boxes that turn green or red as the learner types; counts in progress().
 progress()            prints the table: which exercises are correct, incorrect, not done.
 states()              {name: "not done" | "correct" | "incorrect"} (for tests).
 
@@ -771,6 +774,39 @@ def check_softmax(fn, name="softmax", note=None):
         note=note)
 
 
+def fillable_sheet(name, left, right, answers=..., *, answer_name="answers", bias=None, **widget_kwargs):
+    """An exercise on the fillable sheet: the product left @ right (+ bias) as boxes to type into.
+
+    The boxes turn green or red as the learner types, and the sheet's state counts in
+    progress() under `name`. `answers`, when it is not `...`, is the whole matrix typed
+    into the boxes for the learner (for those who prefer to write it in code). Prints one
+    line with the state, like every check, and returns the widget (shown when it ends a
+    cell). Never raises on a bad `answers`: it says why the boxes stay empty.
+    """
+    from .widgets import fillable_product
+
+    w = fillable_product(left, right, bias=bias, name=name, **widget_kwargs)
+    if not _contains_ellipsis(answers):
+        try:
+            typed = _read(answers, answer_name)
+            if typed.shape != w.expected.shape:
+                raise _Unreadable(f"{answer_name} has shape {typed.shape}, the sheet is {w.expected.shape}")
+        except _Unreadable as err:
+            print(f"{MARKS[INCORRECT]} {name}: the boxes stay empty: {err}.")
+        except Exception as err:  # noqa: BLE001 - a check never raises
+            print(f"{MARKS[INCORRECT]} {name}: the boxes stay empty: the check could not read {answer_name} ({err}).")
+        else:
+            for (i, j), v in np.ndenumerate(typed):
+                if (i, j) in w.boxes:
+                    w.type(i, j, _fmt(v))
+    state = w.state
+    text = {NOT_DONE: "not done yet — type your answers in the boxes; they turn green or red as you type.",
+            CORRECT: "correct: every box is green.",
+            INCORRECT: f"not quite: {w.status.value}. Fix the red boxes (try the hint button)."}[state]
+    print(f"{MARKS[state]} {name}: {text}")
+    return w
+
+
 # ---------------------------------------------------------------- lesson 01: the by-hand sheet
 
 
@@ -819,32 +855,12 @@ def _lesson01():
             note="ReLU zeroed the five negative cells of H.")
 
     def z_sheet(answers=...):
-        """The fillable sheet for Z = X·A: boxes that turn green or red as the learner types.
-
-        `answers`, when it is not `...`, is a whole 3 × 5 matrix typed into the boxes
-        for the learner (for those who prefer to write the matrix in code).
-        """
-        from .widgets import fillable_product
-
-        w = fillable_product(X, A, roles=("input", "attention", "output"), symbol="Z", name=names[1],
-                             left_labels=(FEATURES, sheet.POSITIONS), right_labels=(sheet.POSITIONS, OUT_POSITIONS),
-                             names=("X", "A"), title="Z = X · A: type each cell")
-        if not _contains_ellipsis(answers):
-            try:
-                typed = _read(answers, "Z_typed")
-                if typed.shape != Z.shape:
-                    raise _Unreadable(f"Z_typed has shape {typed.shape}, the sheet is {Z.shape}")
-            except _Unreadable as err:
-                print(f"{MARKS[INCORRECT]} {names[1]}: the boxes stay empty: {err}.")
-            else:
-                for (i, j), v in np.ndenumerate(typed):
-                    w.type(i, j, _fmt(v))
-        state = w.state
-        text = {NOT_DONE: "not done yet — type your answers in the boxes; they turn green or red as you type.",
-                CORRECT: "correct: every box is green.",
-                INCORRECT: f"not quite: {w.status.value}. Fix the red boxes (try the hint button)."}[state]
-        print(f"{MARKS[state]} {names[1]}: {text}")
-        return w
+        """The fillable sheet for Z = X·A (see fillable_sheet)."""
+        return fillable_sheet(
+            names[1], X, A, answers, answer_name="Z_typed", symbol="Z",
+            roles=("input", "attention", "output"), names=("X", "A"),
+            left_labels=(FEATURES, sheet.POSITIONS), right_labels=(sheet.POSITIONS, OUT_POSITIONS),
+            title="Z = X · A: type each cell")
 
     def y_cell(Y_3_3):
         """Y[3,3] = row 3 of W2 times column 3 of ReLU(H), plus b2[3]."""

@@ -81,13 +81,22 @@ def _exercise_checks():
     from .checks import check_close
 
     names = ["raw scores", "softmax of a row", "output of t2", "attention_weights",
-             "self_attention", "shuffled tokens", "batched_self_attention"]
+             "self_attention", "shuffled tokens", "batched_self_attention", "the sentence's scores (sheet)"]
     X = EX_X.astype(float)
     raw = EX_X @ EX_X.T  # (3, 3) integers
     Y, W = self_attention(EX_X)
 
     def start_():
         checks.start("03", names)
+
+    def sentence_sheet(answers=...):
+        """The fillable sheet for W′ = X Xᵀ of "the cat walks on the street" (6 × 6 integers)."""
+        words = list(SENTENCE)
+        return checks.fillable_sheet(
+            names[7], SENTENCE_X, SENTENCE_X.T, answers, answer_name="W_typed", symbol="W′",
+            roles=("input", "input", "attention"), names=("X", "Xᵀ"),
+            left_labels=(words, list(SENTENCE_FEATURES)), right_labels=(list(SENTENCE_FEATURES), words),
+            title="W′ = X Xᵀ for the six words: type each score")
 
     def raw_scores(answer):
         return checks.check_value(
@@ -183,7 +192,7 @@ def _exercise_checks():
     return SimpleNamespace(
         EXERCISES=tuple(names), start=start_, raw_scores=raw_scores, softmax_row=softmax_row,
         output_t2=output_t2, attention_weights=attention_weights, self_attention=self_attention_,
-        shuffled=shuffled, batched=batched, progress=checks.progress)
+        shuffled=shuffled, batched=batched, sentence_sheet=sentence_sheet, progress=checks.progress)
 
 
 def lesson03_sentence():

@@ -142,7 +142,7 @@ def _checks():
     from .kernels import causal_mask, linear, scaled_dot_product_attention
 
     names = ["query of drank", "row of drank in S", "spread and scale", "causal mask",
-             "cross-attention shape", "attention_scores", "attention"]
+             "cross-attention shape", "attention_scores", "attention", "rows of S (sheet)"]
     words, X = sentence(CAT)
     Q, K = linear(X, W_Q), linear(X, W_K)  # (6, 4) each
     S = (Q @ K.T).astype(np.int64)  # (6, 6)
@@ -151,6 +151,16 @@ def _checks():
 
     def start():
         C.start("04", names)
+
+    def scores_sheet(answers=...):
+        """The fillable sheet for S = Q Kᵀ of the cat sentence: the rows of "cat" and "milk" blank."""
+        blanks = np.zeros(S.shape, bool)
+        blanks[[2, 5]] = True  # cat, milk
+        return C.fillable_sheet(
+            names[7], Q.astype(np.int64), K.T.astype(np.int64), answers, answer_name="S_typed", symbol="S",
+            blanks=blanks, roles=("output", "output", "attention"), names=("Q", "Kᵀ"),
+            left_labels=(words, list(KEY_FEATURES)), right_labels=(list(KEY_FEATURES), words),
+            title="S = Q Kᵀ: fill in the rows of cat and milk")
 
     def query_of_drank(q_drank):
         """The query of "drank" = its embedding times W_Qᵀ (4 numbers)."""
@@ -288,7 +298,7 @@ def _checks():
     return SimpleNamespace(
         EXERCISES=tuple(names), start=start, query_of_drank=query_of_drank, drank_scores=drank_scores,
         spread_and_scale=spread_and_scale, causal=causal, cross_shape=cross_shape,
-        attention_scores=attention_scores, attention=attention, progress=C.progress)
+        attention_scores=attention_scores, attention=attention, scores_sheet=scores_sheet, progress=C.progress)
 
 
 check = _checks()

@@ -142,3 +142,46 @@ def test_position_explorer_follows_the_formula():
 
 def test_widgets_have_short_deterministic_text_forms():
     assert repr(w.softmax_explorer([1, 2])) == "<explorer: softmax(scores / T) (run the notebook to use it)>"
+
+
+# ---------------------------------------------------------------- the sheets in exercises 03 and 04
+
+
+def test_exercise_03_sheet_accepts_the_scores_and_marks_a_slip(capsys):
+    from helpers import lesson03
+
+    # the cat walks ...: cat = (2, 1, 0), walks = (3, 1, 0) -> cat·walks = 2·3 + 1·1 + 0·0 = 7
+    X = np.asarray(lesson03.SENTENCE_X)
+    right = lesson03.check.sentence_sheet(X @ X.T)
+    assert right.state == "correct" and "✅" in capsys.readouterr().out
+    assert right.expected[1, 2] == 7
+    slip = (X @ X.T).copy()
+    slip[1, 2] = 8  # one cell off
+    wrong = lesson03.check.sentence_sheet(slip)
+    assert wrong.state == "incorrect" and wrong.cell_state(1, 2) == "wrong" and wrong.cell_state(1, 1) == "right"
+    assert "1 wrong" in capsys.readouterr().out
+
+
+def test_exercise_04_sheet_has_only_two_blank_rows_and_sees_a_transpose(capsys):
+    from helpers import lesson04
+    from helpers import linear
+
+    words, X = lesson04.sentence(lesson04.CAT)
+    S = linear(X, lesson04.W_Q) @ linear(X, lesson04.W_K).T
+    sheet = lesson04.check.scores_sheet(...)
+    assert sorted({i for i, _ in sheet.boxes}) == [2, 5]  # cat and milk
+    assert lesson04.check.scores_sheet(S).state == "correct"
+    # S is not symmetric: milk·drank = 6 but drank·milk = 3, so typing Sᵀ is wrong
+    assert S[5, 3] == 6 and S[3, 5] == 3
+    assert lesson04.check.scores_sheet(S.T).state == "incorrect"
+    capsys.readouterr()
+
+
+@pytest.mark.parametrize("garbage", [None, "abc", [[1, 2], [3]], np.full((6, 6), np.nan), 3.5])
+def test_sheets_never_raise(garbage, capsys):
+    from helpers import lesson03, lesson04
+
+    for make in (lesson03.check.sentence_sheet, lesson04.check.scores_sheet):
+        w = make(garbage)
+        assert w.state in ("not done", "incorrect")
+    assert "Traceback" not in capsys.readouterr().out
