@@ -105,48 +105,51 @@ def browser():
         b.close()
 
 
-def _open_and_run_all(browser, lab, path):
+def _open_and_run_all(browser, lab, path, ready_selector):
     base, token = lab
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     page.set_default_timeout(60_000)
     # a workspace of its own, so no earlier page's layout or kernel choice carries over
     page.goto(f"{base}/lab/workspaces/{Path(path).stem}/tree/{path}?token={token}")
     with screenshot_on_failure(page, "run-all-" + Path(path).stem):
-        _run_all(page)
+        _run_all(page, ready_selector)
     return page
 
 
-def _run_all(page):
+def _run_all(page, ready_selector):
+    """Clear the committed outputs, Run All, and wait until `ready_selector` (a widget) appears.
+
+    JupyterLab now and then opens a "Select Kernel" dialog while a notebook loads, or
+    drops a Run All sent while its kernel connects; so accept the dialog and try again,
+    at most three times.
+    """
     page.wait_for_selector(".jp-NotebookPanel .jp-Cell", state="attached")
     for attempt in range(3):
         _accept_kernel_dialog(page)
-        # wait until the kernel is idle before running
         page.wait_for_selector(".jp-NotebookPanel .jp-Notebook-ExecutionIndicator[data-status='idle']",
                                state="attached", timeout=90_000)
         _accept_kernel_dialog(page)
-        # The committed notebook already shows outputs: clear them, so every prompt and
-        # widget seen afterwards comes from this run.
-        page.get_by_role("menuitem", name="Edit", exact=True).click()
-        page.get_by_text("Clear Outputs of All Cells", exact=True).click()
-        page.wait_for_function(
-            "() => [...document.querySelectorAll('.jp-NotebookPanel .jp-CodeCell .jp-InputPrompt')]"
-            ".every(p => !/\\d/.test(p.textContent))", timeout=20_000)
-        page.get_by_role("menuitem", name="Run", exact=True).click()
-        page.get_by_text("Run All Cells", exact=True).click()
-        try:  # the first code cell starts within a few seconds once the kernel takes requests
+        try:
+            # The committed notebook already shows outputs: clear them, so every prompt and
+            # widget seen afterwards comes from this run.
+            page.get_by_role("menuitem", name="Edit", exact=True).click(timeout=10_000)
+            page.get_by_text("Clear Outputs of All Cells", exact=True).click(timeout=10_000)
             page.wait_for_function(
-                "() => /\\[(\\*|\\d+)\\]/.test(document.querySelector('.jp-NotebookPanel .jp-CodeCell .jp-InputPrompt').textContent)",
-                timeout=20_000)
-            break
+                "() => [...document.querySelectorAll('.jp-NotebookPanel .jp-CodeCell .jp-InputPrompt')]"
+                ".every(p => !/\\d/.test(p.textContent))", timeout=20_000)
+            page.get_by_role("menuitem", name="Run", exact=True).click(timeout=10_000)
+            page.get_by_text("Run All Cells", exact=True).click(timeout=10_000)
+            # every code cell has run when each shows an execution count
+            page.wait_for_function(
+                """() => {
+                    const prompts = [...document.querySelectorAll('.jp-NotebookPanel .jp-CodeCell .jp-InputPrompt')];
+                    return prompts.length > 0 && prompts.every(p => /\\[\\d+\\]/.test(p.textContent));
+                }""", timeout=90_000)
+            page.locator(ready_selector).first.wait_for(state="attached", timeout=20_000)
+            return
         except sync_api.TimeoutError:
             if attempt == 2:
                 raise
-    # every code cell has run when each shows an execution count
-    page.wait_for_function(
-        """() => {
-            const prompts = [...document.querySelectorAll('.jp-NotebookPanel .jp-CodeCell .jp-InputPrompt')];
-            return prompts.length > 0 && prompts.every(p => /\\[\\d+\\]/.test(p.textContent));
-        }""", timeout=120_000)
 
 
 def _accept_kernel_dialog(page):
@@ -173,15 +176,13 @@ def _input(page, cls):
 
 def test_fillable_sheet_turns_green_and_red(browser, lab):
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page = _open_and_run_all(browser, lab, EXERCISE)
+    page = _open_and_run_all(browser, lab, EXERCISE, ".byhand-cell-0-0")
     with screenshot_on_failure(page, "fillable-sheet"):
         _type_into_the_sheet(page)
     page.close()
 
 
 def _type_into_the_sheet(page):
-    # JupyterLab renders long notebooks lazily: wait for the widget, then bring it on screen
-    page.locator(".byhand-cell-0-0").first.wait_for(state="attached", timeout=90_000)
     page.locator(".byhand-cell-0-0").first.scroll_into_view_if_needed()
     right, wrong = _input(page, "byhand-cell-0-0"), _input(page, "byhand-cell-0-1")
     right.wait_for(state="visible", timeout=30_000)
@@ -205,7 +206,7 @@ def _type_into_the_sheet(page):
 
 def test_slider_changes_the_figure(browser, lab):
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page = _open_and_run_all(browser, lab, LESSON)
+    page = _open_and_run_all(browser, lab, LESSON, ".byhand-slider")
     with screenshot_on_failure(page, "slider"):
         _move_the_slider(page)
     page.close()

@@ -225,7 +225,7 @@ WRONG = {
 
 def test_exercise_names_and_order():
     assert check.EXERCISES == ("query of drank", "row of drank in S", "spread and scale", "causal mask",
-                               "cross-attention shape", "attention_scores", "attention")
+                               "cross-attention shape", "attention_scores", "attention", "rows of S (sheet)")
 
 
 @pytest.mark.parametrize("name", list(HAND))
