@@ -9,6 +9,7 @@ import os
 import pytest
 
 _skipped = []
+_reference = {"passed": 0, "failed": 0}
 
 
 def pytest_configure(config):
@@ -25,6 +26,8 @@ def _record(report):
 
 def pytest_runtest_logreport(report):
     _record(report)
+    if report.when == "call" and "reference" in report.keywords:
+        _reference["passed" if report.passed else "failed"] += 1
 
 
 def pytest_collectreport(report):
@@ -37,6 +40,14 @@ def pytest_sessionfinish(session, exitstatus):
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    if _reference["passed"] or _reference["failed"]:
+        ref_skipped = sum("reference" in line or "torch" in line for line in _skipped)
+        line = (f"PyTorch reference tests: {_reference['passed']} passed, {_reference['failed']} failed, "
+                f"{ref_skipped} skipped")
+        diff = config.cache.get("kernels/max_torch_diff", None) if config.cache else None
+        if diff:
+            line += f"; largest difference from PyTorch {diff['max_abs_diff']:.1e} ({diff['comparisons']} comparisons)"
+        terminalreporter.write_line(line)
     if os.environ.get("CI") and _skipped:
         terminalreporter.section("skipped tests fail under CI", red=True)
         for line in _skipped:
