@@ -184,13 +184,43 @@ def differences(root=ROOT, lessons=None):
     return problems
 
 
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+
+
+def tidy_outputs(nb):
+    """Make executed outputs the same at every run.
+
+    - A widget's view output names a random model id, and without saved widget state it
+      cannot be shown anyway: keep only its text form.
+    - A cell's consecutive prints may arrive as one stream output or several, depending on
+      timing: merge consecutive stream outputs of the same name.
+    """
+    nb.metadata.pop("widgets", None)
+    for cell in nb.cells:
+        if cell.get("cell_type") != "code":
+            continue
+        cell.metadata.pop("execution", None)
+        tidy = []
+        for out in cell.get("outputs", []):
+            data = out.get("data")
+            if data and WIDGET_VIEW in data:
+                data.pop(WIDGET_VIEW)
+            if (out.get("output_type") == "stream" and tidy and tidy[-1].get("output_type") == "stream"
+                    and tidy[-1].get("name") == out.get("name")):
+                tidy[-1]["text"] = "".join(tidy[-1]["text"]) + "".join(out["text"])
+                continue
+            tidy.append(out)
+        cell.outputs = tidy
+    return nb
+
+
 def execute(nb, cwd, timeout=120):
-    """Run a notebook top to bottom in a fresh python3 kernel (no timing metadata)."""
+    """Run a notebook top to bottom in a fresh python3 kernel; outputs tidied (see tidy_outputs)."""
     from nbclient import NotebookClient
 
     NotebookClient(nb, timeout=timeout, kernel_name="python3", record_timing=False, store_widget_state=False,
                    resources={"metadata": {"path": str(cwd)}}).execute()
-    return nb
+    return tidy_outputs(nb)
 
 
 def generate(root=ROOT, lessons=None, *, run=True, force=False, log=print):

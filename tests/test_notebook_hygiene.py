@@ -69,6 +69,18 @@ def test_no_widget_state(notebook):
     assert "widgets" not in nb["metadata"], f"{_id(path)} stores widget state; run `make notebooks`"
 
 
+def test_outputs_are_tidy(notebook):
+    """No random widget model ids, no stream split by timing (see helpers.authoring.tidy_outputs)."""
+    path, nb = notebook
+    for i, cell in enumerate(nb["cells"]):
+        outs = cell.get("outputs", [])
+        assert not any("application/vnd.jupyter.widget-view+json" in o.get("data", {}) for o in outs), (
+            f"{_id(path)} cell {i} keeps a widget model id; run `make notebooks`")
+        for a, b in zip(outs, outs[1:]):
+            assert not (a.get("output_type") == b.get("output_type") == "stream" and a.get("name") == b.get("name")), (
+                f"{_id(path)} cell {i} has a split stream; run `make notebooks`")
+
+
 def test_small(notebook):
     path, _ = notebook
     assert path.stat().st_size < MAX_KB * 1024, f"{_id(path)} is {path.stat().st_size // 1024} KB"

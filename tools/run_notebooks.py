@@ -12,21 +12,16 @@ import time
 from pathlib import Path
 
 import nbformat
-from nbclient import NotebookClient
+
+from helpers.authoring import execute
 
 
 def run(path):
     nb = nbformat.read(path, as_version=4)
-    nb.metadata.pop("widgets", None)  # widget state holds random model ids: never committed
     for cell in nb.cells:
-        cell.metadata.pop("execution", None)
         if cell.cell_type == "code":
             cell.outputs, cell.execution_count = [], None
-    client = NotebookClient(
-        nb, timeout=120, kernel_name="python3", record_timing=False, store_widget_state=False,
-        resources={"metadata": {"path": str(Path(path).parent)}},
-    )
-    client.execute()
+    execute(nb, Path(path).parent)  # no timing metadata, no widget state, streams merged
     nbformat.write(nb, path)
 
 
