@@ -206,11 +206,9 @@ def test_black_is_closer_to_brown_than_to_anything_else():
 
 # ---------------------------------------------------------------- exercise checks (solutions/02)
 
+from check_harness import check_table_tests  # noqa: E402
+
 check = lesson02.check
-
-
-def _raises(*args):
-    raise RuntimeError("boom")
 
 
 def _solution_score_table(tastes, features):
@@ -261,50 +259,10 @@ CHECKS = {
 BY_HAND = {"dot_products", "dev_scores", "one_hot_vectors", "cosine_by_hand"}
 
 
-@pytest.mark.parametrize("name", CHECKS)
-def test_check_accepts_the_solution(name, capsys):
-    fn, args, _ = CHECKS[name]
-    result = fn(*args)
-    assert result.state == "correct", result.message
-    assert "✅" in capsys.readouterr().out
-
-
-@pytest.mark.parametrize("name", CHECKS)
-def test_check_diagnoses_typical_mistakes(name):
-    fn, _, wrongs = CHECKS[name]
-    assert len(wrongs) >= 2
-    for args, words in wrongs:
-        result = fn(*args)
-        assert result.state == "incorrect", (args, result.message)
-        assert words in result.message, (words, result.message)
-
-
-@pytest.mark.parametrize("name", CHECKS)
-def test_check_not_done(name):
-    fn, args, _ = CHECKS[name]
-    if name in BY_HAND:
-        result = fn(*([...] * len(args)))
-    else:
-        def stub(*a):
-            raise NotImplementedError()
-        result = fn(stub)
-    assert result.state == "not done", result.message
-
-
-GARBAGE = [None, "abc", [[1, 2], [3]], float("nan"), [float("nan")] * 4, {"a": 1}, object()]
-
-
-@pytest.mark.parametrize("name", CHECKS)
-@pytest.mark.parametrize("junk", range(len(GARBAGE)))
-def test_check_survives_garbage(name, junk):
-    fn, args, _ = CHECKS[name]
-    bad = GARBAGE[junk]
-    result = fn(*([bad] * len(args))) if name in BY_HAND else fn(bad)
-    assert result.state in ("incorrect", "not done"), result.message
-    if name not in BY_HAND:
-        for f in (_raises, lambda *a: None, lambda *a: "abc", lambda *a: [[1, 2], [3]],
-                  lambda *a: np.full((3, 4), np.nan)):
-            assert fn(f).state == "incorrect"
+# accepts the solution, diagnoses the typical mistakes, "not done" for the blank exercise, and no
+# exception escapes for garbage answers or bad functions (check_harness.GARBAGE, BAD_RETURNS)
+(test_check_accepts_the_solution, test_check_diagnoses_typical_mistakes, test_check_not_done,
+ test_check_survives_garbage) = check_table_tests(CHECKS, BY_HAND)
 
 
 def test_rounded_answers_are_accepted_but_not_too_rounded():

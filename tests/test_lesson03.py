@@ -157,6 +157,8 @@ def test_matches_torch_bmm():
 
 # ---------------------------------------------------------------- exercise checks (solutions/03)
 
+from check_harness import check_table_tests  # noqa: E402
+
 check = lesson03.check
 
 
@@ -171,10 +173,6 @@ def test_exercise_numbers_by_hand():
     assert np.allclose(Y[1], [(2 * E**2 + E) / s, (E**2 + 1) / s])   # y = w1·(2,1) + w2·(1,0) + w3·(0,1)
     # the rounded weights give the same 2 decimals: 0.67·2 + 0.24 = 1.58, 0.67 + 0.09 = 0.76
     assert np.round(Y[1], 2).tolist() == [1.58, 0.76]
-
-
-def _raises(*args):
-    raise RuntimeError("boom")
 
 
 def _sol_weights(X):
@@ -224,49 +222,10 @@ CHECKS = {
 BY_HAND = {"raw_scores", "softmax_row", "output_t2", "shuffled"}
 
 
-@pytest.mark.parametrize("name", CHECKS)
-def test_check_accepts_the_solution(name, capsys):
-    fn, args, _ = CHECKS[name]
-    result = fn(*args)
-    assert result.state == "correct", result.message
-    assert "✅" in capsys.readouterr().out
-
-
-@pytest.mark.parametrize("name", CHECKS)
-def test_check_diagnoses_typical_mistakes(name):
-    fn, _, wrongs = CHECKS[name]
-    assert len(wrongs) >= 2
-    for args, words in wrongs:
-        result = fn(*args)
-        assert result.state == "incorrect", (args, result.message)
-        assert words in result.message, (words, result.message)
-
-
-@pytest.mark.parametrize("name", CHECKS)
-def test_check_not_done(name):
-    fn, _, _ = CHECKS[name]
-    if name in BY_HAND:
-        result = fn(...)
-    else:
-        def stub(*a):
-            raise NotImplementedError()
-        result = fn(stub)
-    assert result.state == "not done", result.message
-
-
-GARBAGE = [None, "abc", [[1, 2], [3]], float("nan"), [[float("nan")] * 3] * 3, {"a": 1}, object()]
-
-
-@pytest.mark.parametrize("name", CHECKS)
-@pytest.mark.parametrize("junk", range(len(GARBAGE)))
-def test_check_survives_garbage(name, junk):
-    fn, _, _ = CHECKS[name]
-    result = fn(GARBAGE[junk])
-    assert result.state in ("incorrect", "not done"), result.message
-    if name not in BY_HAND:
-        for f in (_raises, lambda *a: None, lambda *a: "abc", lambda *a: [[1, 2], [3]],
-                  lambda *a: np.full((3, 3), np.nan)):
-            assert fn(f).state == "incorrect"
+# accepts the solution, diagnoses the typical mistakes, "not done" for the blank exercise, and no
+# exception escapes for garbage answers or bad functions (check_harness.GARBAGE, BAD_RETURNS)
+(test_check_accepts_the_solution, test_check_diagnoses_typical_mistakes, test_check_not_done,
+ test_check_survives_garbage) = check_table_tests(CHECKS, BY_HAND)
 
 
 def test_rounded_answers():

@@ -170,19 +170,8 @@ def test_matches_pytorch(text):
 
 # ------------------------------------------------------------------ exercise checks (exercises/04)
 
-from helpers.checks import CORRECT, INCORRECT, NOT_DONE  # noqa: E402
+from check_harness import assert_diagnosed, hand_and_code_tests  # noqa: E402
 from helpers.lesson04 import check  # noqa: E402
-
-
-def _raises(*args, **kwargs):
-    raise RuntimeError("boom")
-
-
-GARBAGE = [None, "abc", "", [[1, 2], [3]], float("nan"), np.full((4, 4), np.nan), [1, None, 3],
-           {"a": 1}, object(), 10 ** 400, [..., 1], b"x", np.array([])]
-BAD_FUNCTIONS = [None, "abc", 3, _raises, lambda *a, **k: "text", lambda *a, **k: None,
-                 lambda *a, **k: [[1, 2], [3]], lambda *a, **k: np.full((6, 6), np.nan),
-                 lambda *a, **k: ..., lambda *a: [[]]]
 
 
 def _attention_solution(Q, K, V, mask=None):
@@ -228,29 +217,10 @@ def test_exercise_names_and_order():
                                "cross-attention shape", "attention_scores", "attention", "rows of S (sheet)")
 
 
-@pytest.mark.parametrize("name", list(HAND))
-def test_by_hand_check_accepts_the_solution(name):
-    assert getattr(check, name)(*HAND[name]).state == CORRECT
-
-
-@pytest.mark.parametrize("name", list(CODE))
-def test_code_check_accepts_the_solution(name):
-    assert getattr(check, name)(CODE[name]).state == CORRECT
-
-
-@pytest.mark.parametrize("name", list(WRONG))
-def test_by_hand_check_diagnoses_typical_slips(name):
-    for args, words in WRONG[name]:
-        r = getattr(check, name)(*args)
-        assert r.state == INCORRECT
-        assert words in r.message, r.message
-
-
 def test_attention_scores_diagnoses_missing_scale_and_sqrt():
-    r = check.attention_scores(lambda X, Wq, Wk: (X @ Wq.T) @ (X @ Wk.T).T)
-    assert r.state == INCORRECT and "forgot to divide by √d_k" in r.message
-    r = check.attention_scores(lambda X, Wq, Wk: (X @ Wq.T) @ (X @ Wk.T).T / Wq.shape[0])
-    assert r.state == INCORRECT and "instead of √d_k" in r.message
+    assert_diagnosed(check.attention_scores(lambda X, Wq, Wk: (X @ Wq.T) @ (X @ Wk.T).T), "forgot to divide by √d_k")
+    assert_diagnosed(check.attention_scores(lambda X, Wq, Wk: (X @ Wq.T) @ (X @ Wk.T).T / Wq.shape[0]),
+                     "instead of √d_k")
 
 
 def test_attention_diagnoses_mask_and_axis():
@@ -270,38 +240,13 @@ def test_attention_diagnoses_mask_and_axis():
         w = e / e.sum(axis=-1, keepdims=True)
         return (w if mask is None else w * mask) @ V
 
-    r = check.attention(no_mask)
-    assert r.state == INCORRECT and "ignored the mask" in r.message
-    r = check.attention(columns)
-    assert r.state == INCORRECT and "over the columns" in r.message
-    r = check.attention(zero_after)
-    assert r.state == INCORRECT and "before it" in r.message
+    assert_diagnosed(check.attention(no_mask), "ignored the mask")
+    assert_diagnosed(check.attention(columns), "over the columns")
+    assert_diagnosed(check.attention(zero_after), "before it")
 
 
-@pytest.mark.parametrize("name", list(HAND))
-def test_by_hand_checks_report_not_done(name):
-    blanks = tuple(... for _ in HAND[name])
-    assert getattr(check, name)(*blanks).state == NOT_DONE
-
-
-@pytest.mark.parametrize("name", list(CODE))
-def test_code_checks_report_not_done(name):
-    def stub(*args, **kwargs):
-        raise NotImplementedError()
-
-    assert getattr(check, name)(stub).state == NOT_DONE
-
-
-@pytest.mark.parametrize("name", list(HAND))
-def test_by_hand_checks_survive_garbage(name):
-    n_args = len(HAND[name])
-    for g in GARBAGE:
-        r = getattr(check, name)(*([g] * n_args))
-        assert r.state in (INCORRECT, NOT_DONE), (g, r)
-
-
-@pytest.mark.parametrize("name", list(CODE))
-def test_code_checks_survive_garbage(name):
-    for f in BAD_FUNCTIONS:
-        r = getattr(check, name)(f)
-        assert r.state in (INCORRECT, NOT_DONE), (f, r)
+# accepts the solutions, diagnoses the slips in WRONG, "not done" for blank answers and for the
+# NotImplementedError stub, and no exception escapes for check_harness.GARBAGE / BAD_FUNCTIONS
+(test_by_hand_check_accepts_the_solution, test_code_check_accepts_the_solution,
+ test_by_hand_check_diagnoses_typical_slips, test_by_hand_checks_report_not_done, test_code_checks_report_not_done,
+ test_by_hand_checks_survive_garbage, test_code_checks_survive_garbage) = hand_and_code_tests(check, HAND, CODE, WRONG)

@@ -126,18 +126,8 @@ def test_matches_pytorch_multihead_attention():
 
 # ------------------------------------------------------------------ exercise checks (exercises/05)
 
-from helpers.checks import CORRECT, INCORRECT, NOT_DONE  # noqa: E402
+from check_harness import assert_diagnosed, hand_and_code_tests  # noqa: E402
 from helpers.lesson05 import check  # noqa: E402
-
-
-def _raises(*args, **kwargs):
-    raise RuntimeError("boom")
-
-
-GARBAGE = [None, "abc", "", [[1, 2], [3]], float("nan"), np.full((3,), np.nan), [1, None, 3],
-           {"a": 1}, object(), 10 ** 400, [..., 1], b"x", np.array([])]
-BAD_FUNCTIONS = [None, "abc", 3, _raises, lambda *a: "text", lambda *a: None,
-                 lambda *a: [[1, 2], [3]], lambda *a: np.full((5, 4), np.nan), lambda *a: ...]
 
 
 # written out here (not helpers' code): split = reshape (n, h, d_k) then swap the first two axes
@@ -187,33 +177,13 @@ def test_exercise_names_and_order():
                                "split_heads", "merge_heads", "multi_head")
 
 
-@pytest.mark.parametrize("name", list(HAND))
-def test_by_hand_check_accepts_the_solution(name):
-    assert getattr(check, name)(*HAND[name]).state == CORRECT
-
-
-@pytest.mark.parametrize("name", list(CODE))
-def test_code_check_accepts_the_solution(name):
-    assert getattr(check, name)(CODE[name]).state == CORRECT
-
-
-@pytest.mark.parametrize("name", list(WRONG))
-def test_by_hand_check_diagnoses_typical_slips(name):
-    for args, words in WRONG[name]:
-        r = getattr(check, name)(*args)
-        assert r.state == INCORRECT
-        assert words in r.message, r.message
-
-
 def test_split_and_merge_diagnose_a_plain_reshape():
-    r = check.split_heads(lambda x, h: x.reshape(h, x.shape[0], x.shape[1] // h))
-    assert r.state == INCORRECT and "reshaped straight to (h, n, d_k)" in r.message
-    r = check.split_heads(lambda x, h: x.reshape(x.shape[0], h, x.shape[1] // h))
-    assert r.state == INCORRECT and "head axis should come first" in r.message
-    r = check.merge_heads(lambda hd: hd.reshape(hd.shape[1], -1))
-    assert r.state == INCORRECT and "move the head axis back first" in r.message
-    r = check.merge_heads(lambda hd: hd.reshape(-1, hd.shape[2]))
-    assert r.state == INCORRECT and "one under the other" in r.message
+    assert_diagnosed(check.split_heads(lambda x, h: x.reshape(h, x.shape[0], x.shape[1] // h)),
+                     "reshaped straight to (h, n, d_k)")
+    assert_diagnosed(check.split_heads(lambda x, h: x.reshape(x.shape[0], h, x.shape[1] // h)),
+                     "head axis should come first")
+    assert_diagnosed(check.merge_heads(lambda hd: hd.reshape(hd.shape[1], -1)), "move the head axis back first")
+    assert_diagnosed(check.merge_heads(lambda hd: hd.reshape(-1, hd.shape[2])), "one under the other")
 
 
 def test_multi_head_diagnoses_missing_w_o_and_wrong_scale():
@@ -224,34 +194,12 @@ def test_multi_head_diagnoses_missing_w_o_and_wrong_scale():
         # √d_model instead of √d_k: the same as √h times larger queries' divisor
         return _mha_solution(X, Wq / np.sqrt(h), Wk, Wv, Wo, h)
 
-    r = check.multi_head(no_w_o)
-    assert r.state == INCORRECT and "forgot W_O" in r.message
-    r = check.multi_head(scale_d_model)
-    assert r.state == INCORRECT and "√d_model instead of √d_k" in r.message
+    assert_diagnosed(check.multi_head(no_w_o), "forgot W_O")
+    assert_diagnosed(check.multi_head(scale_d_model), "√d_model instead of √d_k")
 
 
-@pytest.mark.parametrize("name", list(HAND))
-def test_by_hand_checks_report_not_done(name):
-    assert getattr(check, name)(*(... for _ in HAND[name])).state == NOT_DONE
-
-
-@pytest.mark.parametrize("name", list(CODE))
-def test_code_checks_report_not_done(name):
-    def stub(*args):
-        raise NotImplementedError()
-
-    assert getattr(check, name)(stub).state == NOT_DONE
-
-
-@pytest.mark.parametrize("name", list(HAND))
-def test_by_hand_checks_survive_garbage(name):
-    for g in GARBAGE:
-        r = getattr(check, name)(*([g] * len(HAND[name])))
-        assert r.state in (INCORRECT, NOT_DONE), (g, r)
-
-
-@pytest.mark.parametrize("name", list(CODE))
-def test_code_checks_survive_garbage(name):
-    for f in BAD_FUNCTIONS:
-        r = getattr(check, name)(f)
-        assert r.state in (INCORRECT, NOT_DONE), (f, r)
+# accepts the solutions, diagnoses the slips in WRONG, "not done" for blank answers and for the
+# NotImplementedError stub, and no exception escapes for check_harness.GARBAGE / BAD_FUNCTIONS
+(test_by_hand_check_accepts_the_solution, test_code_check_accepts_the_solution,
+ test_by_hand_check_diagnoses_typical_slips, test_by_hand_checks_report_not_done, test_code_checks_report_not_done,
+ test_by_hand_checks_survive_garbage, test_code_checks_survive_garbage) = hand_and_code_tests(check, HAND, CODE, WRONG)

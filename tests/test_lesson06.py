@@ -114,58 +114,42 @@ def test_embed_and_position_shapes_with_paper_sizes():
 
 # ---------------------------------------------------------------- exercise checks
 
-from helpers.checks import CORRECT, INCORRECT, NOT_DONE  # noqa: E402
+from check_harness import (BAD_FUNCTIONS, assert_correct, assert_diagnosed, assert_not_done,  # noqa: E402
+                           assert_survives, function_calls, garbage_calls)
 from helpers.lesson06 import check  # noqa: E402
-
-GARBAGE = [None, "abc", [[1, 2], [3]], [float("nan")] * 4, {"a": 1}]
-
-
-def _raises(*args):
-    raise RuntimeError("boom")
-
-
-def _state(result, capsys, contains=None):
-    out = capsys.readouterr().out
-    if contains is not None:
-        assert contains in out, out
-    return result.state
 
 
 def test_token_ids_check(capsys):
     # "the dog sat on the rug": the=1, dog=5, sat=6, on=7, rug=8
-    assert _state(check.token_ids([1, 5, 6, 7, 1, 8]), capsys) == CORRECT
-    assert _state(check.token_ids([2, 6, 7, 8, 2, 9]), capsys, "counted from 1") == INCORRECT
-    assert _state(check.token_ids([0, 4, 5, 6, 0, 7]), capsys, "left out <unk>") == INCORRECT
-    assert _state(check.token_ids(...), capsys) == NOT_DONE
-    for g in GARBAGE:
-        assert _state(check.token_ids(g), capsys) in (INCORRECT, NOT_DONE)
+    assert_correct(check.token_ids([1, 5, 6, 7, 1, 8]), capsys)
+    assert_diagnosed(check.token_ids([2, 6, 7, 8, 2, 9]), "counted from 1", capsys)
+    assert_diagnosed(check.token_ids([0, 4, 5, 6, 0, 7]), "left out <unk>", capsys)
+    assert_not_done(check.token_ids(...))
+    assert_survives(check.token_ids, garbage_calls())
 
 
 def test_embedding_of_dog_check(capsys):
-    assert _state(check.embedding_of_dog([2, 1, 1, 0]), capsys) == CORRECT  # row 5 of E
-    assert _state(check.embedding_of_dog([2, 0, 1, 0]), capsys, "'cat'") == INCORRECT
-    assert _state(check.embedding_of_dog([0, 1, 0, 2]), capsys, "'sat'") == INCORRECT
-    for g in GARBAGE:
-        assert _state(check.embedding_of_dog(g), capsys) in (INCORRECT, NOT_DONE)
+    assert_correct(check.embedding_of_dog([2, 1, 1, 0]), capsys)  # row 5 of E
+    assert_diagnosed(check.embedding_of_dog([2, 0, 1, 0]), "'cat'", capsys)
+    assert_diagnosed(check.embedding_of_dog([0, 1, 0, 2]), "'sat'", capsys)
+    assert_survives(check.embedding_of_dog, garbage_calls())
 
 
 def test_pe_position_1_check(capsys):
     # sin 1 = 0.841, cos 1 = 0.540, sin 0.01 = 0.010, cos 0.01 = 1.000
-    assert _state(check.pe_position_1([0.84, 0.54, 0.01, 1.00]), capsys) == CORRECT
-    assert _state(check.pe_position_1([0.8415, 0.5403, 0.01, 1]), capsys) == CORRECT
-    assert _state(check.pe_position_1([0.54, 0.84, 1.00, 0.01]), capsys, "swapped sin and cos") == INCORRECT
+    assert_correct(check.pe_position_1([0.84, 0.54, 0.01, 1.00]), capsys)
+    assert_correct(check.pe_position_1([0.8415, 0.5403, 0.01, 1]), capsys)
+    assert_diagnosed(check.pe_position_1([0.54, 0.84, 1.00, 0.01]), "swapped sin and cos", capsys)
     # 10000^(1/4) = 10: sin 0.1 = 0.10, cos 0.1 = 1.00
-    assert _state(check.pe_position_1([0.84, 0.54, 0.10, 1.00]), capsys, "10000^(i/d_model)") == INCORRECT
-    for g in GARBAGE:
-        assert _state(check.pe_position_1(g), capsys) in (INCORRECT, NOT_DONE)
+    assert_diagnosed(check.pe_position_1([0.84, 0.54, 0.10, 1.00]), "10000^(i/d_model)", capsys)
+    assert_survives(check.pe_position_1, garbage_calls())
 
 
 def test_pe_length_check(capsys):
-    assert _state(check.pe_length(16), capsys) == CORRECT  # √(512/2)
-    assert _state(check.pe_length(256), capsys, "squared length") == INCORRECT
-    assert _state(check.pe_length(22.63), capsys, "√d_model") == INCORRECT
-    for g in GARBAGE:
-        assert _state(check.pe_length(g), capsys) in (INCORRECT, NOT_DONE)
+    assert_correct(check.pe_length(16), capsys)  # √(512/2)
+    assert_diagnosed(check.pe_length(256), "squared length", capsys)
+    assert_diagnosed(check.pe_length(22.63), "√d_model", capsys)
+    assert_survives(check.pe_length, garbage_calls())
 
 
 def _pe_by_hand(n, d):
@@ -178,16 +162,15 @@ def _pe_by_hand(n, d):
 
 
 def test_sinusoid_check(capsys):
-    assert _state(check.sinusoid(_pe_by_hand), capsys) == CORRECT
+    assert_correct(check.sinusoid(_pe_by_hand), capsys)
 
     def swapped(n, d):
         return _pe_by_hand(n, d)[:, [k ^ 1 for k in range(d)]]
 
-    assert _state(check.sinusoid(swapped), capsys, "cosine on the even features") == INCORRECT
-    assert _state(check.sinusoid(lambda n, d: _pe_by_hand(n + 1, d)[1:]), capsys, "from 1") == INCORRECT
-    assert _state(check.sinusoid(...), capsys) == NOT_DONE
-    for g in [None, "abc", _raises, lambda n, d: None, lambda n, d: [[1, 2], [3]], lambda n, d: np.full((n, d), np.nan)]:
-        assert _state(check.sinusoid(g), capsys) in (INCORRECT, NOT_DONE)
+    assert_diagnosed(check.sinusoid(swapped), "cosine on the even features", capsys)
+    assert_diagnosed(check.sinusoid(lambda n, d: _pe_by_hand(n + 1, d)[1:]), "from 1", capsys)
+    assert_not_done(check.sinusoid(...))
+    assert_survives(check.sinusoid, function_calls(BAD_FUNCTIONS + [lambda n, d: np.full((n, d), np.nan)]))
 
 
 def test_model_input_check(capsys):
@@ -195,10 +178,9 @@ def test_model_input_check(capsys):
         d = np.shape(E_)[1]
         return np.asarray(E_)[np.asarray(ids)] * math.sqrt(d) + _pe_by_hand(len(ids), d)
 
-    assert _state(check.model_input(by_hand), capsys) == CORRECT
-    assert _state(check.model_input(lambda ids, E_: by_hand(ids, E_) - (math.sqrt(np.shape(E_)[1]) - 1)
-                                    * np.asarray(E_)[np.asarray(ids)]), capsys, "√d_model") == INCORRECT
-    assert _state(check.model_input(lambda ids, E_: np.asarray(E_)[np.asarray(ids)] * math.sqrt(np.shape(E_)[1])),
-                  capsys, "forgot to add the positional encoding") == INCORRECT
-    for g in [None, "abc", _raises, lambda i, e: None, lambda i, e: "x"]:
-        assert _state(check.model_input(g), capsys) in (INCORRECT, NOT_DONE)
+    assert_correct(check.model_input(by_hand), capsys)
+    assert_diagnosed(check.model_input(lambda ids, E_: by_hand(ids, E_) - (math.sqrt(np.shape(E_)[1]) - 1)
+                                       * np.asarray(E_)[np.asarray(ids)]), "√d_model", capsys)
+    assert_diagnosed(check.model_input(lambda ids, E_: np.asarray(E_)[np.asarray(ids)] * math.sqrt(np.shape(E_)[1])),
+                     "forgot to add the positional encoding", capsys)
+    assert_survives(check.model_input, function_calls())

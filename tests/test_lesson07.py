@@ -95,54 +95,36 @@ def test_layer_norm_row_matches_pytorch():
 
 # ---------------------------------------------------------------- exercise checks
 
-from helpers.checks import CORRECT, INCORRECT, NOT_DONE  # noqa: E402
+from check_harness import (GARBAGE, assert_correct, assert_diagnosed, assert_not_done,  # noqa: E402
+                           assert_survives, function_calls, garbage_calls)
 from helpers.lesson07 import EX_ROW, check  # noqa: E402
-
-GARBAGE = [None, "abc", [[1, 2], [3]], [float("nan")] * 4, {"a": 1}]
-
-
-def _raises(*args):
-    raise RuntimeError("boom")
-
-
-BAD_FUNCTIONS = [None, "abc", _raises, lambda *a: None, lambda *a: "x", lambda *a: [[1, 2], [3]]]
-
-
-def _state(result, capsys, contains=None):
-    out = capsys.readouterr().out
-    if contains is not None:
-        assert contains in out, out
-    return result.state
 
 
 def test_mean_and_variance_check(capsys):
     # [1, 3, 3, 9]: mean 16/4 = 4; deviations -3, -1, -1, 5; variance (9+1+1+25)/4 = 9
     assert EX_ROW.tolist() == [1, 3, 3, 9]
-    assert _state(check.mean_and_variance(4, 9), capsys) == CORRECT
-    assert _state(check.mean_and_variance(4, 12), capsys, "d_model - 1") == INCORRECT
-    assert _state(check.mean_and_variance(4, 3), capsys, "standard deviation") == INCORRECT
-    assert _state(check.mean_and_variance(..., ...), capsys) == NOT_DONE
-    for g in GARBAGE:
-        assert _state(check.mean_and_variance(g, 9), capsys) in (INCORRECT, NOT_DONE)
+    assert_correct(check.mean_and_variance(4, 9), capsys)
+    assert_diagnosed(check.mean_and_variance(4, 12), "d_model - 1", capsys)
+    assert_diagnosed(check.mean_and_variance(4, 3), "standard deviation", capsys)
+    assert_not_done(check.mean_and_variance(..., ...))
+    assert_survives(check.mean_and_variance, [(g, 9) for g in GARBAGE])
 
 
 def test_normalised_row_check(capsys):
     # (x - 4) / 3 = [-1, -1/3, -1/3, 5/3]
-    assert _state(check.normalised_row([-1, -0.33, -0.33, 1.67]), capsys) == CORRECT
-    assert _state(check.normalised_row([-1, -1 / 3, -1 / 3, 5 / 3]), capsys) == CORRECT
-    assert _state(check.normalised_row([-0.33, -0.11, -0.11, 0.56]), capsys, "divided by the variance") == INCORRECT
-    assert _state(check.normalised_row([0.33, 1, 1, 3]), capsys, "subtract the mean") == INCORRECT
-    for g in GARBAGE:
-        assert _state(check.normalised_row(g), capsys) in (INCORRECT, NOT_DONE)
+    assert_correct(check.normalised_row([-1, -0.33, -0.33, 1.67]), capsys)
+    assert_correct(check.normalised_row([-1, -1 / 3, -1 / 3, 5 / 3]), capsys)
+    assert_diagnosed(check.normalised_row([-0.33, -0.11, -0.11, 0.56]), "divided by the variance", capsys)
+    assert_diagnosed(check.normalised_row([0.33, 1, 1, 3]), "subtract the mean", capsys)
+    assert_survives(check.normalised_row, garbage_calls())
 
 
 def test_residual_z5_check(capsys):
     # Z5 = [5, 3, 1], Y5 = [5, 6, -4]
-    assert _state(check.residual_z5([10, 9, -3]), capsys) == CORRECT
-    assert _state(check.residual_z5([5, 6, -4]), capsys, "FFN(x) alone") == INCORRECT
-    assert _state(check.residual_z5([0, -3, 5]), capsys, "subtracted") == INCORRECT
-    for g in GARBAGE:
-        assert _state(check.residual_z5(g), capsys) in (INCORRECT, NOT_DONE)
+    assert_correct(check.residual_z5([10, 9, -3]), capsys)
+    assert_diagnosed(check.residual_z5([5, 6, -4]), "FFN(x) alone", capsys)
+    assert_diagnosed(check.residual_z5([0, -3, 5]), "subtracted", capsys)
+    assert_survives(check.residual_z5, garbage_calls())
 
 
 def _ln_by_hand(x, g, b, eps=1e-5):
@@ -156,26 +138,23 @@ def _ln_by_hand(x, g, b, eps=1e-5):
 
 
 def test_layer_norm_check(capsys):
-    assert _state(check.layer_norm(_ln_by_hand), capsys) == CORRECT
+    assert_correct(check.layer_norm(_ln_by_hand), capsys)
 
     def unbiased(x, g, b, eps=1e-5):
         x = np.asarray(x, float)
         return (x - x.mean(-1, keepdims=True)) / np.sqrt(x.var(-1, ddof=1, keepdims=True) + eps) * g + b
 
-    assert _state(check.layer_norm(unbiased), capsys, "d_model - 1") == INCORRECT
-    assert _state(check.layer_norm(lambda x, g, b, eps=1e-5: _ln_by_hand(x, 1, 0)), capsys, "γ and β") == INCORRECT
-    assert _state(check.layer_norm(...), capsys) == NOT_DONE
-    for g in BAD_FUNCTIONS:
-        assert _state(check.layer_norm(g), capsys) in (INCORRECT, NOT_DONE)
+    assert_diagnosed(check.layer_norm(unbiased), "d_model - 1", capsys)
+    assert_diagnosed(check.layer_norm(lambda x, g, b, eps=1e-5: _ln_by_hand(x, 1, 0)), "γ and β", capsys)
+    assert_not_done(check.layer_norm(...))
+    assert_survives(check.layer_norm, function_calls())
 
 
 def test_add_and_norm_check(capsys):
-    assert _state(check.add_and_norm(lambda x, s, g, b: _ln_by_hand(np.add(x, s), g, b)), capsys) == CORRECT
-    assert _state(check.add_and_norm(lambda x, s, g, b: _ln_by_hand(s, g, b)), capsys, "forgot the residual") == INCORRECT
-    assert _state(check.add_and_norm(lambda x, s, g, b: np.add(x, _ln_by_hand(s, g, b))), capsys,
-                  "normalised first") == INCORRECT
-    for g in BAD_FUNCTIONS:
-        assert _state(check.add_and_norm(g), capsys) in (INCORRECT, NOT_DONE)
+    assert_correct(check.add_and_norm(lambda x, s, g, b: _ln_by_hand(np.add(x, s), g, b)), capsys)
+    assert_diagnosed(check.add_and_norm(lambda x, s, g, b: _ln_by_hand(s, g, b)), "forgot the residual", capsys)
+    assert_diagnosed(check.add_and_norm(lambda x, s, g, b: np.add(x, _ln_by_hand(s, g, b))), "normalised first", capsys)
+    assert_survives(check.add_and_norm, function_calls())
 
 
 def test_encoder_check(capsys):
@@ -184,18 +163,16 @@ def test_encoder_check(capsys):
             x = encoder_layer(x, p, h)
         return x
 
-    assert _state(check.encoder(stack), capsys) == CORRECT
-    assert _state(check.encoder(lambda x, L, h: stack(x, [L[0]] * len(L), h)), capsys, "first layer") == INCORRECT
-    assert _state(check.encoder(lambda x, L, h: encoder_layer(x, L[-1], h)), capsys, "original x") == INCORRECT
-    for g in BAD_FUNCTIONS:
-        assert _state(check.encoder(g), capsys) in (INCORRECT, NOT_DONE)
+    assert_correct(check.encoder(stack), capsys)
+    assert_diagnosed(check.encoder(lambda x, L, h: stack(x, [L[0]] * len(L), h)), "first layer", capsys)
+    assert_diagnosed(check.encoder(lambda x, L, h: encoder_layer(x, L[-1], h)), "original x", capsys)
+    assert_survives(check.encoder, function_calls())
 
 
 def test_small_layer_parameters_check(capsys):
     # 4·(64 + 8) + (256 + 32) + (256 + 8) + 2·2·8 = 288 + 288 + 264 + 32 = 872
-    assert _state(check.small_layer_parameters(872), capsys) == CORRECT
-    assert _state(check.small_layer_parameters(872 - 32), capsys, "two layer norms") == INCORRECT
+    assert_correct(check.small_layer_parameters(872), capsys)
+    assert_diagnosed(check.small_layer_parameters(872 - 32), "two layer norms", capsys)
     # no biases: 4·64 + 256 + 256 + 32 = 800
-    assert _state(check.small_layer_parameters(800), capsys, "biases") == INCORRECT
-    for g in GARBAGE:
-        assert _state(check.small_layer_parameters(g), capsys) in (INCORRECT, NOT_DONE)
+    assert_diagnosed(check.small_layer_parameters(800), "biases", capsys)
+    assert_survives(check.small_layer_parameters, garbage_calls())

@@ -105,52 +105,34 @@ def test_attention_influence_against_analytic_jacobian():
 
 # ---------------------------------------------------------------- exercise checks
 
-from helpers.checks import CORRECT, INCORRECT, NOT_DONE  # noqa: E402
+from check_harness import (GARBAGE, assert_correct, assert_diagnosed, assert_not_done,  # noqa: E402
+                           assert_survives, function_calls, garbage_calls)
 from helpers.lesson09 import check, first_word_jacobian  # noqa: E402
-
-GARBAGE = [None, "abc", [[1, 2], [3]], [float("nan")] * 3, {"a": 1}]
-
-
-def _raises(*args):
-    raise RuntimeError("boom")
-
-
-BAD_FUNCTIONS = [None, "abc", _raises, lambda *a: None, lambda *a: "x", lambda *a: [[1, 2], [3]]]
-
-
-def _state(result, capsys, contains=None):
-    out = capsys.readouterr().out
-    if contains is not None:
-        assert contains in out, out
-    return result.state
 
 
 def test_first_step_of_dog_check(capsys):
     # W_x [2, 1, 1, 0] = [2+1, 1, 2-1] = [3, 1, 1]; + b [0, 1, -1] = [3, 2, 0]
-    assert _state(check.first_step_of_dog([3, 2, 0]), capsys) == CORRECT
-    assert _state(check.first_step_of_dog([3, 1, 1]), capsys, "bias") == INCORRECT
-    assert _state(check.first_step_of_dog([0.995, 0.964, 0.0]), capsys, "tanh already") == INCORRECT
-    assert _state(check.first_step_of_dog(...), capsys) == NOT_DONE
-    for g in GARBAGE:
-        assert _state(check.first_step_of_dog(g), capsys) in (INCORRECT, NOT_DONE)
+    assert_correct(check.first_step_of_dog([3, 2, 0]), capsys)
+    assert_diagnosed(check.first_step_of_dog([3, 1, 1]), "bias", capsys)
+    assert_diagnosed(check.first_step_of_dog([0.995, 0.964, 0.0]), "tanh already", capsys)
+    assert_not_done(check.first_step_of_dog(...))
+    assert_survives(check.first_step_of_dog, garbage_calls())
 
 
 def test_steps_and_paths_check(capsys):
-    assert _state(check.steps_and_paths(20, 1, 20, 1), capsys) == CORRECT
-    assert _state(check.steps_and_paths(20, 20, 20, 1), capsys, "one attention step per word") == INCORRECT
-    assert _state(check.steps_and_paths(20, 1, 19, 1), capsys, "x1 -> h1") == INCORRECT
-    assert _state(check.steps_and_paths(..., 1, 20, 1), capsys) == NOT_DONE
-    for g in GARBAGE:
-        assert _state(check.steps_and_paths(g, 1, 20, 1), capsys) in (INCORRECT, NOT_DONE)
+    assert_correct(check.steps_and_paths(20, 1, 20, 1), capsys)
+    assert_diagnosed(check.steps_and_paths(20, 20, 20, 1), "one attention step per word", capsys)
+    assert_diagnosed(check.steps_and_paths(20, 1, 19, 1), "x1 -> h1", capsys)
+    assert_not_done(check.steps_and_paths(..., 1, 20, 1))
+    assert_survives(check.steps_and_paths, [(g, 1, 20, 1) for g in GARBAGE])
 
 
 def test_halvings_check(capsys):
     # 2^9 = 512 < 1000 < 1024 = 2^10
-    assert _state(check.halvings(10), capsys) == CORRECT
-    assert _state(check.halvings(9), capsys, "one step early") == INCORRECT
-    assert _state(check.halvings(500), capsys, "count how many times") == INCORRECT
-    for g in GARBAGE:
-        assert _state(check.halvings(g), capsys) in (INCORRECT, NOT_DONE)
+    assert_correct(check.halvings(10), capsys)
+    assert_diagnosed(check.halvings(9), "one step early", capsys)
+    assert_diagnosed(check.halvings(500), "count how many times", capsys)
+    assert_survives(check.halvings, garbage_calls())
 
 
 def _step_by_hand(h, x, Wh, Wx, b):
@@ -160,14 +142,13 @@ def _step_by_hand(h, x, Wh, Wx, b):
 
 
 def test_rnn_step_check(capsys):
-    assert _state(check.rnn_step(_step_by_hand), capsys) == CORRECT
-    assert _state(check.rnn_step(lambda h, x, Wh, Wx, b: np.arctanh(np.clip(_step_by_hand(h, x, Wh, Wx, b), -0.999999, 0.999999))),
-                  capsys) == INCORRECT
-    assert _state(check.rnn_step(lambda h, x, Wh, Wx, b: np.tanh(Wx @ x + b)), capsys, "previous state") == INCORRECT
-    assert _state(check.rnn_step(lambda h, x, Wh, Wx, b: Wh @ h + Wx @ x + b), capsys, "forgot the tanh") == INCORRECT
-    assert _state(check.rnn_step(...), capsys) == NOT_DONE
-    for g in BAD_FUNCTIONS:
-        assert _state(check.rnn_step(g), capsys) in (INCORRECT, NOT_DONE)
+    assert_correct(check.rnn_step(_step_by_hand), capsys)
+    assert_diagnosed(check.rnn_step(lambda h, x, Wh, Wx, b: np.arctanh(np.clip(_step_by_hand(h, x, Wh, Wx, b),
+                                                                               -0.999999, 0.999999))), capsys=capsys)
+    assert_diagnosed(check.rnn_step(lambda h, x, Wh, Wx, b: np.tanh(Wx @ x + b)), "previous state", capsys)
+    assert_diagnosed(check.rnn_step(lambda h, x, Wh, Wx, b: Wh @ h + Wx @ x + b), "forgot the tanh", capsys)
+    assert_not_done(check.rnn_step(...))
+    assert_survives(check.rnn_step, function_calls())
 
 
 def _run_by_hand(X, Wh, Wx, b):
@@ -179,12 +160,11 @@ def _run_by_hand(X, Wh, Wx, b):
 
 
 def test_run_rnn_check(capsys):
-    assert _state(check.run_rnn(_run_by_hand), capsys) == CORRECT
-    assert _state(check.run_rnn(lambda X, Wh, Wx, b: np.array([_step_by_hand(np.zeros(len(b)), x, Wh, Wx, b) for x in X])),
-                  capsys, "carry h") == INCORRECT
-    assert _state(check.run_rnn(lambda X, Wh, Wx, b: _run_by_hand(X, Wh, Wx, b)[-1]), capsys, "only the last state") == INCORRECT
-    for g in BAD_FUNCTIONS:
-        assert _state(check.run_rnn(g), capsys) in (INCORRECT, NOT_DONE)
+    assert_correct(check.run_rnn(_run_by_hand), capsys)
+    assert_diagnosed(check.run_rnn(lambda X, Wh, Wx, b: np.array([_step_by_hand(np.zeros(len(b)), x, Wh, Wx, b)
+                                                                  for x in X])), "carry h", capsys)
+    assert_diagnosed(check.run_rnn(lambda X, Wh, Wx, b: _run_by_hand(X, Wh, Wx, b)[-1]), "only the last state", capsys)
+    assert_survives(check.run_rnn, function_calls())
 
 
 def test_first_word_jacobian_matches_nudging():
@@ -197,7 +177,7 @@ def test_first_word_jacobian_check(capsys):
     def by_nudging(X_, Wh, Wx, b):
         return _numeric_jacobian(lambda Z: _run_by_hand(Z, Wh, Wx, b)[-1], X_, 0)
 
-    assert _state(check.first_word_jacobian(by_nudging), capsys) == CORRECT
+    assert_correct(check.first_word_jacobian(by_nudging), capsys)
 
     def no_slopes(X_, Wh, Wx, b):
         J = np.asarray(Wx, float)
@@ -212,7 +192,6 @@ def test_first_word_jacobian_check(capsys):
             J = np.diag(1 - H[t] ** 2) @ np.asarray(Wh) @ J
         return J
 
-    assert _state(check.first_word_jacobian(no_slopes), capsys, "tanh slopes") == INCORRECT
-    assert _state(check.first_word_jacobian(no_first_slope), capsys, "slope D_1") == INCORRECT
-    for g in BAD_FUNCTIONS:
-        assert _state(check.first_word_jacobian(g), capsys) in (INCORRECT, NOT_DONE)
+    assert_diagnosed(check.first_word_jacobian(no_slopes), "tanh slopes", capsys)
+    assert_diagnosed(check.first_word_jacobian(no_first_slope), "slope D_1", capsys)
+    assert_survives(check.first_word_jacobian, function_calls())
