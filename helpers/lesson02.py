@@ -16,11 +16,7 @@ embeddings from here. Tokens (movies, users, words) are rows.
 
 import numpy as np
 
-
-def _frozen(rows, dtype=np.int64):
-    arr = np.array(rows, dtype=dtype)
-    arr.flags.writeable = False
-    return arr
+from .sheet import frozen as _frozen
 
 
 FEATURES = ("romance", "action", "comedy")

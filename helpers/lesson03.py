@@ -15,12 +15,9 @@ softmax(x xᵀ) x, for one sequence (n, d_model) or a batch (..., n, d_model).
 import numpy as np
 
 from .kernels import as_float_array, softmax
+from .sheet import frozen as _frozen
 
 
-def _frozen(rows):
-    arr = np.array(rows, dtype=np.int64)
-    arr.flags.writeable = False
-    return arr
 
 
 HAND_TOKENS = ("x1", "x2", "x3")

@@ -22,12 +22,9 @@ applied with `linear(X, W)` = X @ W.T.
 import numpy as np
 
 from .kernels import softmax
+from .sheet import frozen as _frozen
 
 
-def _frozen(rows, dtype=np.int64):
-    arr = np.array(rows, dtype=dtype)
-    arr.flags.writeable = False
-    return arr
 
 
 FEATURES = ("article", "thing", "action", "colour", "drink")

@@ -19,12 +19,9 @@ W_Q, W_K, W_V belong to head 1, rows 2-3 to head 2.
 import numpy as np
 
 from .kernels import AttentionParams
+from .sheet import frozen as _frozen
 
 
-def _frozen(rows, dtype=np.int64):
-    arr = np.array(rows, dtype=dtype)
-    arr.flags.writeable = False
-    return arr
 
 
 FEATURES = ("noun", "p", "p²", "1")

@@ -13,10 +13,15 @@ done in one's head and the ReLU visibly zeroes five cells of H.
 import numpy as np
 
 
-def _frozen(rows):
-    arr = np.array(rows, dtype=np.int64)
-    arr.flags.writeable = False  # a learner cannot change the sheet by accident
+def frozen(rows, dtype=np.int64):
+    """A read-only array: lesson data that a learner cannot change by accident.
+
+    Every lesson module (lesson02 ... lesson05, ...) keeps its numbers this way.
+    """
+    arr = np.array(rows, dtype=dtype)
+    arr.flags.writeable = False
     return arr
+
 
 
 FEATURES = ("P1", "P2", "P3")  # rows of X and Z
@@ -25,7 +30,7 @@ OUT_POSITIONS = ("Z1", "Z2", "Z3", "Z4", "Z5")  # columns of Z
 HIDDEN = ("H1", "H2", "H3", "H4")  # rows of H and R (the 4 hidden units)
 
 # Input features from the previous block: 3 features x 5 positions.
-X = _frozen([
+X = frozen([
     [5, 6, 0, 7, 0],   # P1 (forced by the article's first row of Z)
     [1, 0, 2, 1, 2],   # P2
     [0, 1, 1, -1, 1],  # P3
@@ -33,7 +38,7 @@ X = _frozen([
 
 # The attention weight matrix, 5 x 5. Column j has 1s in rows j and j+1,
 # so Z_j = X_j + X_(j+1) and Z5 = X5 + X1.
-A = _frozen([
+A = frozen([
     [1, 0, 0, 0, 1],
     [1, 1, 0, 0, 0],
     [0, 1, 1, 0, 0],
@@ -42,21 +47,21 @@ A = _frozen([
 ])
 
 # FFN layer 1: 3 -> 4, stored (d_out, d_in) = (4, 3), plus a bias of 4.
-W1 = _frozen([
+W1 = frozen([
     [1, 0, -1],
     [0, 1, 1],
     [0, 1, -1],
     [0, -1, 2],
 ])
-b1 = _frozen([1, 0, -1, -1])
+b1 = frozen([1, 0, -1, -1])
 
 # FFN layer 2: 4 -> 3, stored (3, 4), plus a bias of 3.
-W2 = _frozen([
+W2 = frozen([
     [1, 0, 0, -1],
     [0, 1, 1, 0],
     [0, -1, 1, 1],
 ])
-b2 = _frozen([0, 1, -1])
+b2 = frozen([0, 1, -1])
 
 
 def attention_weighting(X=X, A=A):
