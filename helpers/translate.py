@@ -49,30 +49,27 @@ def _col(labels, name):
     return labels.index(name)
 
 
+def _feature_rows(items, vocab, features, side, noun):
+    """One row per token: a one-hot of the token in `features`, then a one-hot of its position."""
+    if len(items) > MAX_LEN:
+        raise ValueError(f"the {side} has {len(items)} tokens; at most {MAX_LEN} fit")
+    rows = np.zeros((len(items), len(features)), dtype=np.int64)
+    for pos, item in enumerate(items):
+        if item not in vocab:
+            raise ValueError(f"unknown {side} {noun} {item!r}; the model knows {', '.join(vocab)}")
+        rows[pos, _col(features, item)] = 1
+        rows[pos, len(vocab) + pos] = 1
+    return rows
+
+
 def source_features(words):
     """Memory rows for a list of source words (ending in "</s>"): (n_k, 16)."""
-    if len(words) > MAX_LEN:
-        raise ValueError(f"the source has {len(words)} tokens; at most {MAX_LEN} fit")
-    M = np.zeros((len(words), len(SRC_FEATURES)), dtype=np.int64)
-    for pos, word in enumerate(words):
-        if word not in SRC_VOCAB:
-            raise ValueError(f"unknown source word {word!r}; the model knows {', '.join(SRC_VOCAB)}")
-        M[pos, _col(SRC_FEATURES, word)] = 1
-        M[pos, len(SRC_VOCAB) + pos] = 1
-    return M
+    return _feature_rows(words, SRC_VOCAB, SRC_FEATURES, "source", "word")
 
 
 def target_features(tokens):
     """Decoder input rows for the tokens written so far (starting with "<s>"): (n_q, 19)."""
-    if len(tokens) > MAX_LEN:
-        raise ValueError(f"the target has {len(tokens)} tokens; at most {MAX_LEN} fit")
-    Y = np.zeros((len(tokens), len(TGT_FEATURES)), dtype=np.int64)
-    for pos, tok in enumerate(tokens):
-        if tok not in TGT_VOCAB:
-            raise ValueError(f"unknown target token {tok!r}; the model knows {', '.join(TGT_VOCAB)}")
-        Y[pos, _col(TGT_FEATURES, tok)] = 1
-        Y[pos, len(TGT_VOCAB) + pos] = 1
-    return Y
+    return _feature_rows(tokens, TGT_VOCAB, TGT_FEATURES, "target", "token")
 
 
 @dataclass
