@@ -2,19 +2,23 @@
 
     byhand worksheet [--kind KIND] [--count N] [--seed S] [--difficulty LEVEL]
                      [--max-value N] [--negatives N] [--max-digits N]
-                     [--paper a4|letter] [--out PATH] [--json]
+                     [--paper a4|letter] [--out PATH] [--json] [--force]
 
-Errors (unknown kind, --count 0, a difficulty no problem can meet) print
-"byhand worksheet: error: ..." and exit with status 2, before any file is written.
+Errors (unknown kind, --count 0, a difficulty no problem can meet, an output file that
+exists without --force) print "byhand worksheet: error: ..." and exit with status 2, before
+any file is written.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import secrets
 import sys
 import time
 from pathlib import Path
+
+SMALL_SEED = 2**32  # below this, a seed can be found by trying them all: a note says so
 
 
 def _parser():
@@ -27,13 +31,14 @@ def _parser():
         "worksheet", help="print-ready PDF worksheets, one problem per learner, and their key",
         description="Write a PDF of by-hand worksheets (a different problem on every sheet) "
                     "and the answer key beside it (NAME-key.pdf).",
-        epilog="Example: byhand worksheet --kind block --count 30 --seed 7 --out class3.pdf")
+        epilog="Example: byhand worksheet --kind block --count 30 --out class3.pdf")
     p.add_argument("--kind", choices=ws.KINDS, default="block",
                    help="block: X, A -> Z -> FFN -> ReLU -> FFN (lesson 01); attention: Z = X·A; "
                         "ffn: one FFN layer and its ReLU; scores: S = Q·Kᵀ (default: block)")
     p.add_argument("--count", type=int, default=1, help="sheets, one problem each (default: 1)")
     p.add_argument("--seed", type=int, default=None,
-                   help="makes the problems; printed on every sheet (default: a random one)")
+                   help="makes the problems; printed on the key only, each student sheet shows a "
+                        "set code instead (default: a random 64-bit seed)")
     p.add_argument("--difficulty", choices=tuple(ws.LEVELS), default="easy",
                    help="easy: numbers -2..2, answers of 2 digits at most; medium: -3..3; "
                         "hard: -5..5, attention weights up to 2 (default: easy)")
@@ -43,11 +48,14 @@ def _parser():
                    help="exactly N given numbers are negative (overrides --difficulty)")
     p.add_argument("--max-digits", type=int, metavar="N",
                    help="no answer needs more than N digits, 1..3 (overrides --difficulty)")
-    p.add_argument("--paper", choices=tuple(ws.PAPER), default="a4", help="(default: a4)")
+    p.add_argument("--paper", type=str.lower, choices=tuple(ws.PAPER), default="a4",
+                   help="any case (default: a4)")
     p.add_argument("--out", default="worksheet.pdf", metavar="PATH",
                    help="the sheets; the key goes to PATH-key.pdf (default: worksheet.pdf)")
     p.add_argument("--json", action="store_true",
                    help="also write the problems and answers to PATH with a .json suffix")
+    p.add_argument("--force", action="store_true",
+                   help="overwrite the sheets, key or JSON if they exist (default: refuse)")
     return parser, p
 
 
@@ -56,8 +64,9 @@ def _worksheet(args, p):
 
     if not 1 <= args.count <= 1000:
         p.error(f"--count must be between 1 and 1000, got {args.count}")
-    if args.seed is None:
-        args.seed = secrets.randbelow(100_000)
+    chosen = args.seed is not None
+    if not chosen:
+        args.seed = secrets.randbits(64)
     if args.seed < 0:
         p.error(f"--seed must be 0 or more, got {args.seed}")
     out = Path(args.out)
@@ -65,6 +74,11 @@ def _worksheet(args, p):
         out = out / "worksheet.pdf"
     if out.suffix.lower() != ".pdf":
         p.error(f"--out must name a .pdf file, got {args.out!r}")
+    existing = [str(path) for path in ws.outputs(out)[:3 if args.json else 2] if os.path.lexists(path)]
+    if existing and not args.force:
+        one = len(existing) == 1
+        p.error(f"{', '.join(existing)} already exist{'s' if one else ''}; nothing was written "
+                f"(--force overwrites {'it' if one else 'them'})")
     try:
         diff = ws.difficulty(args.difficulty, args.kind, args.max_value, args.negatives,
                              args.max_digits)
@@ -72,15 +86,21 @@ def _worksheet(args, p):
         problems = ws.class_set(args.kind, args.seed, args.count, diff)
     except ValueError as err:
         p.error(str(err))
+    if chosen and args.seed < SMALL_SEED:
+        print(f"byhand worksheet: note: a seed as small as {args.seed} can be found by trying "
+              "seeds, and with it the key; for a class, leave --seed out", file=sys.stderr)
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
-        paths = ws.write_worksheets(problems, out, args.paper, with_json=args.json)
+        paths = ws.write_worksheets(problems, out, args.paper, with_json=args.json, force=args.force)
+    except FileExistsError as err:
+        p.error(f"{err.filename} appeared while the worksheets were written; nothing was "
+                "written (--force overwrites it)")
     except OSError as err:
         p.error(f"cannot write {out}: {err.strerror or err}")
     seconds = time.perf_counter() - start
     names = ", ".join(str(path) for path in paths)
-    print(f"wrote {names}: {args.count} sheet(s), kind {args.kind}, seed {args.seed}, "
-          f"{args.paper}, in {seconds:.1f} s")
+    print(f"wrote {names}: {args.count} sheet(s), kind {args.kind}, set {ws.set_code(problems[0])}, "
+          f"seed {args.seed}, {args.paper}, in {seconds:.1f} s")
     print(f"to print them again: {ws.command(problems[0], args.count, args.paper)}")
     return 0
 

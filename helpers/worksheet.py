@@ -7,23 +7,33 @@
 - `generate(kind, seed, index, diff)` makes the problem of sheet `index` from (seed, index)
   alone, retrying with the next sub-seed until every constraint in `violations` holds;
 - `write_worksheets(problems, out, paper)` writes the sheets PDF, the key PDF beside it and,
-  if asked, the JSON, each to a temporary file renamed into place only when all are done.
+  if asked, the JSON, each to a temporary file moved into place only when all are done, and
+  never over an existing file unless forced.
 
 The sheets use the by-hand layout of lesson 01 (features x positions: each token is a
 column): the right operand above, the left operand to the left, the result where they cross.
+Every box is at least BOX_MM wide, so the block takes two pages per sheet. A student's page
+names its class set by `set_code` (a hash), never by the seed: the seed and the command that
+prints the set again are on the key and in the JSON only.
 matplotlib is imported only inside the functions that draw.
 """
 
 from __future__ import annotations
 
+import base64
+import errno
 import functools
+import hashlib
 import json
 import logging
 import math
 import os
+import re
+import shutil
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
@@ -54,7 +64,7 @@ STEPS = {
     "block": [
         "Z = X·A: each box is the row of X to its left times the column of A above it (multiply pairs, add).",
         "H = W1·Z + b1: the row of W1 times the column of Z above it, plus that row's b1.",
-        "R = ReLU(H): copy H, but write 0 in place of every negative number.",
+        "R = ReLU(H): copy H from page 1, but write 0 in place of every negative number.",
         "Y = W2·R + b2: the row of W2 times the column of R above it, plus that row's b2.",
     ],
     "attention": [
@@ -266,6 +276,19 @@ def command(problem, count=None, paper="a4"):
     return " ".join(parts)
 
 
+def set_code(problem):
+    """Five letters and digits that name a class set's problems on every student sheet.
+
+    A SHA-256 hash of what makes the problems (kind, seed, difficulty), so the teacher can
+    match a sheet to its key (reprinted on other paper or with a larger --count too) while
+    the sheet does not give the seed away, short of trying seeds one by one.
+    """
+    d = problem.diff
+    made_of = (f"{problem.kind} {problem.seed} {d.level} {d.max_value} {d.max_weight} "
+               f"{d.negatives} {d.max_digits}")
+    return base64.b32encode(hashlib.sha256(made_of.encode()).digest()).decode()[:5]
+
+
 def to_json(problems, paper="a4"):
     """The class set as a JSON-ready dict (all numbers plain ints)."""
     p0 = problems[0]
@@ -273,6 +296,7 @@ def to_json(problems, paper="a4"):
         "kind": p0.kind,
         "title": TITLES[p0.kind],
         "seed": p0.seed,
+        "set_code": set_code(p0),
         "count": len(problems),
         "paper": paper,
         "difficulty": vars(p0.diff).copy(),
@@ -292,10 +316,53 @@ def to_json(problems, paper="a4"):
 # ---------------------------------------------------------------- page layout
 
 PAPER = {"a4": (8.27, 11.69), "letter": (8.5, 11.0)}  # inches, portrait
+BOX_MM = 14  # the narrowest answer box: room for "−168" written by hand
+_PAD = 0.025  # the blank share of a cell on each side of its box
+_CELL_MIN = math.ceil(BOX_MM / 25.4 / (1 - 2 * _PAD) * 1000) / 1000  # inches: a BOX_MM box
+_CELL_MAX = 0.64
 _ANSWER_INK = "#b91c1c"  # the key's answers, like a marking pen
+_GREY, _BLACK = "#4b5563", "#111827"
 _MARGIN = 0.55
+_HEADER = 1.42  # from the top margin to the grids: the header's lines, its rule and a gap
 _LINE = 0.21  # a label line, inches
 _GAP = 0.14  # between a result and the label lines of the next step
+_LAB = 0.36  # room for row labels beside a grid
+_NAME = 0.42  # room for an operand's name to its left
+_OP_GAP, _BIAS_GAP = 0.32, 0.14  # left operand to its result; between two left operands
+_ROOM = 1.0  # the least height left free for working
+_FOOT = 0.12  # kept clear above the bottom margin, under the key's footer
+
+
+class Grid(NamedTuple):
+    """A matrix as a sheet draws it; blank: the learner fills it in (the key: in red)."""
+
+    name: str
+    M: np.ndarray
+    role: str
+    rows: list | None  # row labels: on its right, or its left for the top grid of a page
+    cols: list | None  # column labels, above it
+    blank: bool = False
+
+
+class Step(NamedTuple):
+    """A grid under the one above it (its right operand), its left operands to its left.
+
+    no and title are None for a given grid at the top of a page.
+    """
+
+    no: int | None
+    title: str | None
+    lefts: list
+    result: Grid
+
+
+class Layout(NamedTuple):
+    """Where a page's parts go, in inches from its lower-left corner."""
+
+    cell: float  # the side of a grid cell; a box is (1 - 2 * _PAD) of it
+    grids: list  # [(Grid, x, y, Step or None for a left operand)]: top-left corners
+    notes: tuple  # (x, y, width): the top of the instructions, and how wide they may run
+    room: tuple  # (x0, y0, x1, y1): left free for working
 
 
 def _labels(prefix, n):
@@ -303,79 +370,178 @@ def _labels(prefix, n):
 
 
 def _plan(problem):
-    """The grids of a sheet: the top grid, then steps of (title, left operands, result).
+    """The pages of a sheet, each a list of Steps from its top grid down.
 
-    A grid is (name, M, role, row_labels, col_labels, blank). A step's result sits under the
-    previous result ("below") or beside it ("beside", for ReLU).
+    The block takes two pages (Z and H, then R and Y) so that its boxes are BOX_MM wide.
     """
-    g, a, kind = problem.given, problem.answers, problem.kind
+    g, a = problem.given, problem.answers
     P, Xs, Zs, Hs = _labels("P", 3), _labels("X", 5), _labels("Z", 5), _labels("H", 4)
-    if kind == "scores":
-        top = ("Kᵀ", g["K"].T, "input", _labels("d", 3), _labels("k", 4), False)
-        return top, [("below", "S = Q·Kᵀ", [("Q", g["Q"], "input", None, _labels("d", 3), False)],
-                      ("S", a["S"], "attention", _labels("q", 4), None, True))]
-    if kind == "ffn":
-        top = ("Z", g["Z"], "input", P, Zs, False)
-        return top, [
-            ("below", "H = W·Z + b", [("W", g["W"], "weights", None, P, False),
-                                      ("b", g["b"][:, None], "bias", None, ["b"], False)],
-             ("H", a["H"], "hidden", Hs, None, True)),
-            ("beside", "R = ReLU(H)", [], ("R", a["R"], "hidden", Hs, None, True)),
-        ]
-    top = ("A", g["A"], "attention", Xs, Zs, False)
-    steps = [("below", "Z = X·A", [("X", g["X"], "input", None, Xs, False)],
-              ("Z", a["Z"], "output", P, None, True))]
-    if kind == "block":
-        steps += [
-            ("below", "H = W1·Z + b1", [("W1", g["W1"], "weights", None, P, False),
-                                        ("b1", g["b1"][:, None], "bias", None, ["b1"], False)],
-             ("H", a["H"], "hidden", Hs, None, True)),
-            ("beside", "R = ReLU(H)", [], ("R", a["R"], "hidden", Hs, None, True)),
-            ("below", "Y = W2·R + b2", [("W2", g["W2"], "weights", None, Hs, False),
-                                        ("b2", g["b2"][:, None], "bias", None, ["b2"], False)],
-             ("Y", a["Y"], "output", P, None, True)),
-        ]
-    return top, steps
+
+    def bias(name):
+        return Grid(name, g[name][:, None], "bias", None, [name])
+
+    if problem.kind == "scores":
+        return [[Step(None, None, [], Grid("Kᵀ", g["K"].T, "input", _labels("d", 3), _labels("k", 4))),
+                 Step(1, "S = Q·Kᵀ", [Grid("Q", g["Q"], "input", None, _labels("d", 3))],
+                      Grid("S", a["S"], "attention", _labels("q", 4), None, True))]]
+    if problem.kind == "ffn":
+        return [[Step(None, None, [], Grid("Z", g["Z"], "input", P, Zs)),
+                 Step(1, "H = W·Z + b", [Grid("W", g["W"], "weights", None, P), bias("b")],
+                      Grid("H", a["H"], "hidden", Hs, None, True)),
+                 Step(2, "R = ReLU(H)", [], Grid("R", a["R"], "hidden", Hs, None, True))]]
+    first = [Step(None, None, [], Grid("A", g["A"], "attention", Xs, Zs)),
+             Step(1, "Z = X·A", [Grid("X", g["X"], "input", None, Xs)],
+                  Grid("Z", a["Z"], "output", P, None, True))]
+    if problem.kind == "attention":
+        return [first]
+    first.append(Step(2, "H = W1·Z + b1", [Grid("W1", g["W1"], "weights", None, P), bias("b1")],
+                      Grid("H", a["H"], "hidden", Hs, None, True)))
+    second = [Step(3, "R = ReLU(H), with H from page 1", [],
+                   Grid("R", a["R"], "hidden", Hs, None, True)),
+              Step(4, "Y = W2·R + b2", [Grid("W2", g["W2"], "weights", None, Hs), bias("b2")],
+                   Grid("Y", a["Y"], "output", P, None, True))]
+    return [first, second]
 
 
-def _place(top, steps, c):
-    """Where each grid goes for cell size c (inches): [(grid, x, y_top, step_no, title)].
+def _place(steps, c):
+    """Where a page's grids go for cell size c (inches): [(Grid, x, y, Step)], extent.
 
-    Coordinates are relative: x grows right, y grows DOWN from the top grid's title line.
-    Also returns the bounding box (x_min, x_max, height).
+    Relative coordinates: x grows right from the top grid's left edge, y grows DOWN from the
+    top of the grid area to a grid's top edge. extent = (x_min, x_max, height) takes in the
+    labels, the operands' names and the steps' title lines.
     """
-    lab = 0.36  # room for row labels beside a grid
-    beside_gap = 0.95  # between H and R: H's row labels, then the ReLU arrow
-    op_gap, bias_gap = 0.32, 0.14
-    out = [(top, 0.0, 2 * _LINE, None, None)]
-    x, y_top, rows, cols = 0.0, 2 * _LINE, top[1].shape[0], top[1].shape[1]
-    xmin, xmax = -lab, cols * c + lab
-    for no, (where, title, lefts, result) in enumerate(steps, 1):
-        if where == "beside":
-            x = x + cols * c + beside_gap
-        else:
-            y_top = y_top + rows * c + _GAP + 2 * _LINE
-            right = x - op_gap
-            for grid in reversed(lefts):
-                width = grid[1].shape[1] * c
-                out.append((grid, right - width, y_top, None, None))
-                right -= width + bias_gap
-            xmin = min(xmin, right + bias_gap)
-        rows, cols = result[1].shape
-        out.append((result, x, y_top, no, title))
-        xmax = max(xmax, x + cols * c + lab)
-    return out, (xmin, xmax, y_top + rows * c)
+    out, y, x_min, x_max = [], 0.0, -_LAB, 0.0
+    for k, step in enumerate(steps):
+        grid = step.result
+        y += (_GAP if k else 0.0) + _LINE * (2 if step.no and grid.cols else 1)
+        right = -_OP_GAP
+        for op in reversed(step.lefts):
+            right -= op.M.shape[1] * c
+            out.append((op, right, y, None))
+            x_min = min(x_min, right - (0.0 if op.cols == [op.name] else _NAME))
+            right -= _BIAS_GAP
+        out.append((grid, 0.0, y, step))
+        x_max = max(x_max, grid.M.shape[1] * c + _LAB)
+        y += grid.M.shape[0] * c
+    return out, (x_min, x_max, y)
 
 
-def _fit(top, steps, width, height):
-    """The largest cell size (inches, at most 0.55) at which the grids fit the box."""
-    c = 0.55
-    while c > 0.2:
-        _, (xmin, xmax, h) = _place(top, steps, c)
-        if xmax - xmin <= width and h <= height:
-            return c
-        c -= 0.005
-    return c
+def _fit(steps, width, height):
+    """The largest cell size (inches) from _CELL_MAX down to _CELL_MIN at which the grids fit."""
+    for c in [*np.arange(_CELL_MAX, _CELL_MIN, -0.005), _CELL_MIN]:
+        _, (x_min, x_max, h) = _place(steps, float(c))
+        if x_max - x_min <= width and h <= height:
+            return float(c)
+    raise ValueError(f"the grids do not fit {width:.2f} x {height:.2f} in with {BOX_MM} mm boxes")
+
+
+def _corner(steps, c):
+    """The free corner left of the top grid, relative as in _place: (x_min, width, height)."""
+    placed, (x_min, _, _) = _place(steps, c)
+    _, _, y, step = placed[0]
+    return x_min, -_LAB - x_min, y + step.result.M.shape[0] * c
+
+
+def _layout(problem, steps, paper):
+    """The layout of one page: the largest cells that fit, and room to work.
+
+    The instructions go in the corner left of the top grid when they fit there, else under
+    the header. The room for working is the taller of what is left of that corner and what
+    is left under the grids: at least _ROOM inches, kept free under the grids if need be.
+    """
+    W, H = PAPER[paper]
+    left, width = _MARGIN, W - 2 * _MARGIN
+    top, bottom = H - _MARGIN - _HEADER, _MARGIN
+    notes = _notes(problem, steps)
+    _, corner_w, corner_h = _corner(steps, _CELL_MIN)
+    beside = _notes_height(notes, corner_w) <= corner_h
+    room_beside = beside and _notes_height(notes, corner_w) + _ROOM <= corner_h
+    above = 0.0 if beside else _notes_height(notes, width) + _GAP
+    c = _fit(steps, width, top - above - bottom - (_FOOT if room_beside else _GAP + _ROOM))
+    placed, (x_min, x_max, height) = _place(steps, c)
+    x0 = left + (width - (x_max - x_min)) / 2 - x_min
+    y0 = top - above
+    grids = [(grid, x0 + x, y0 - y, step) for grid, x, y, step in placed]
+    _, corner_w, corner_h = _corner(steps, c)
+    notes_at = (x0 + x_min, y0, corner_w) if beside else (left, top, width)
+    rooms = [(left, bottom, left + width, y0 - height - _GAP)]  # under the grids
+    if beside:  # and in the corner, under the instructions
+        below_notes = y0 - _notes_height(notes, corner_w) - 0.1
+        rooms.append((x0 + x_min, y0 - corner_h, x0 - _LAB, below_notes))
+    return Layout(c, grids, notes_at, max(rooms, key=lambda r: r[3] - r[1]))
+
+
+# ----- the instructions: lines in the PDF core fonts, wrapped to the room they have
+
+
+def _notes(problem, steps):
+    """What a page asks for, as paragraphs (label, text, size, bold, color)."""
+    out = [("", "Write one whole number in each empty box.", 10, True, _BLACK)]
+    out += [(f"{s.no}.", STEPS[problem.kind][s.no - 1], 9.5, False, _BLACK) for s in steps if s.no]
+    return out + [("", EXAMPLE, 9, False, _GREY)]
+
+
+_INDENT = 0.25  # of a numbered paragraph's text
+
+
+_CORE_NAMES = {"·": "periodcentered", "–": "endash", "−": "endash"}  # (− is set as –)
+
+
+@functools.lru_cache(maxsize=2)
+def _core_widths(bold):
+    """Character widths (em) of the PDF core font Helvetica, from matplotlib's copy of its AFM."""
+    import matplotlib
+
+    name = "Helvetica-Bold.afm" if bold else "Helvetica.afm"
+    afm = Path(matplotlib.get_data_path(), "fonts", "pdfcorefonts", name).read_text("latin-1")
+    glyphs = re.findall(r"^C (-?\d+) ; WX (\d+) ; N (\w+)", afm, re.M)
+    widths = {chr(int(c)): int(w) / 1000 for c, w, _ in glyphs if 32 <= int(c) < 127}
+    by_name = {n: int(w) / 1000 for _, w, n in glyphs}
+    return widths | {ch: by_name[n] for ch, n in _CORE_NAMES.items()}
+
+
+def _text_width(s, size, bold, core):
+    """How wide (inches) s is at `size` points: in Helvetica (core) or as DejaVu outlines."""
+    if core:
+        widths = _core_widths(bold)
+        return sum(widths.get(ch, 1.0) for ch in s) * size / 72  # 1 em for what is not listed
+    _, _, x0, x1 = _glyphs(s, float(size), bool(bold))
+    return x1 - x0
+
+
+@functools.lru_cache(maxsize=256)
+def _wrap(text, size, bold, width):
+    """text broken into lines at most `width` inches wide at `size` points."""
+    core = _core(text)
+    lines, line = [], ""
+    for word in text.split():
+        trial = f"{line} {word}" if line else word
+        if line and _text_width(trial, size, bold, core) > width:
+            lines.append(line)
+            trial = word
+        line = trial
+    return tuple(lines + [line])
+
+
+def _lead(size):
+    return size * 1.3 / 72
+
+
+def _notes_height(notes, width):
+    """The height (inches) of the instructions set `width` inches wide."""
+    return sum(len(_wrap(text, size, bold, width - (_INDENT if label else 0))) * _lead(size) + 0.06
+               for label, text, size, bold, _ in notes)
+
+
+def _draw_notes(ink, notes, x, y, width):
+    """Write the instructions from (x, y) down (inches from the page's lower-left corner)."""
+    for label, text, size, bold, color in notes:
+        indent, core = (_INDENT if label else 0.0), _core(text)  # one font for a paragraph
+        _write(ink, x, y - size / 72, label, size, color, bold=bold, text=True)
+        for line in _wrap(text, size, bold, width - indent):
+            _write(ink, x + indent, y - size / 72, line, size, color, bold=bold, text=core)
+            y -= _lead(size)
+        y -= 0.06
 
 
 def _number(value):
@@ -401,7 +567,7 @@ def _glyphs(s, size, bold):
     return path.vertices.copy(), path.codes.copy(), float(xs.min()), float(xs.max())
 
 
-def _write(ink, x, y, s, size, color="#111827", bold=False, ha="left", va="baseline", text=False):
+def _write(ink, x, y, s, size, color=_BLACK, bold=False, ha="left", va="baseline", text=False):
     """Queue s at (x, y) (inches, page coordinates) for _flush.
 
     Short strings (numbers, labels) become glyph outlines; text=True keeps a real text
@@ -409,8 +575,8 @@ def _write(ink, x, y, s, size, color="#111827", bold=False, ha="left", va="basel
     """
     if not s:
         return
-    if text and _core(s.replace("−", "–")):  # the core fonts have no minus sign: an en dash
-        s = s.replace("−", "–")
+    if text and _core(s):
+        s = s.replace("−", "–")  # the core fonts have no minus sign: an en dash
         ink.append(("text", (x, y, s), {"fontsize": size, "color": color, "ha": ha, "va": va,
                                         "fontweight": "bold" if bold else "normal"}))
         return
@@ -422,9 +588,9 @@ def _write(ink, x, y, s, size, color="#111827", bold=False, ha="left", va="basel
 
 
 def _core(s):
-    """True when s can be set in the PDF core fonts (cp1252), drawn with pdf.use14corefonts."""
+    """True when s can be set in the PDF core fonts (cp1252, − as –), with pdf.use14corefonts."""
     try:
-        s.encode("cp1252")
+        s.replace("−", "–").encode("cp1252")
     except UnicodeEncodeError:
         return False
     return True
@@ -455,12 +621,11 @@ def _flush(fig, ink):
 
 
 def _draw_grid(fig, ink, M, x, y, cell, *, role="neutral", blank=False, fill_answers=False,
-               row_labels=None, col_labels=None, row_labels_side="right", title=None,
-               title_color=None):
+               row_labels=None, col_labels=None, row_labels_side="right"):
     """Draw matrix M as boxed numbers on Figure `fig` (inches from lower left), top-left at (x, y).
 
     blank: white boxes to write in; fill_answers: the numbers of a blank grid, in answer ink.
-    Labels and the title go outside the boxes; text is queued on `ink` (see _flush).
+    Labels go outside the boxes; text is queued on `ink` (see _flush).
     """
     from matplotlib.colors import to_rgb
     from matplotlib.patches import PathPatch
@@ -472,7 +637,7 @@ def _draw_grid(fig, ink, M, x, y, cell, *, role="neutral", blank=False, fill_ans
     edge = ROLE_COLORS[role]
     tint = tuple(1 - 0.16 * (1 - ch) for ch in to_rgb(edge))
     n_rows, n_cols = M.shape
-    pad = 0.035 * cell
+    pad = _PAD * cell
     jj, ii = np.meshgrid(np.arange(n_cols), np.arange(n_rows))
     x0 = (x + jj * cell + pad).ravel()  # every box's lower-left corner
     y0 = (y - (ii + 1) * cell + pad).ravel()
@@ -483,94 +648,93 @@ def _draw_grid(fig, ink, M, x, y, cell, *, role="neutral", blank=False, fill_ans
     _add(fig, PathPatch(Path(corners.reshape(-1, 2), codes), facecolor="white" if blank else tint,
                         edgecolor=edge, linewidth=1.4 if blank else 0.9, joinstyle="miter"))
     size = round(cell * 72 * 0.42, 1)
-    if not blank or fill_answers:
+    if not blank or fill_answers:  # one size for the grid, so that its widest number fits
+        widest = max(x1 - x0 for _, _, x0, x1 in (_glyphs(_number(v), size, True) for v in M.flat))
+        fit = size if widest <= 0.8 * cell else math.floor(2 * size * 0.8 * cell / widest) / 2
         for i in range(n_rows):
             for j in range(n_cols):
                 v = M[i, j]
-                color = _ANSWER_INK if blank else ("#6b7280" if v == 0 else "#111827")
-                text, bold = _number(v), blank or v < 0
-                _, _, x0, x1 = _glyphs(text, size, bold)
-                fit = size if x1 - x0 <= 0.86 * cell else math.floor(2 * size * 0.86 * cell / (x1 - x0)) / 2
-                _write(ink, x + (j + 0.5) * cell, y - (i + 0.5) * cell, text, fit, color,
-                       bold=bold, ha="center", va="center")
+                color = _ANSWER_INK if blank else ("#6b7280" if v == 0 else _BLACK)
+                _write(ink, x + (j + 0.5) * cell, y - (i + 0.5) * cell, _number(v), fit, color,
+                       bold=blank or v < 0, ha="center", va="center")
     small = min(9.5, round(size * 0.78, 1))
     for j, text in enumerate(col_labels or []):
-        _write(ink, x + (j + 0.5) * cell, y + 0.05, text, small, "#4b5563", ha="center", va="bottom")
+        _write(ink, x + (j + 0.5) * cell, y + 0.05, text, small, _GREY, ha="center", va="bottom")
     for i, text in enumerate(row_labels or []):
         right = row_labels_side == "right"
         _write(ink, x + n_cols * cell + 0.06 if right else x - 0.06, y - (i + 0.5) * cell, text,
-               small, "#4b5563", ha="left" if right else "right", va="center")
-    if title:
-        ty = y + (_LINE + 0.05 if col_labels else 0.05)
-        _write(ink, x, ty, title, 11, title_color or edge, bold=True, va="bottom")
+               small, _GREY, ha="left" if right else "right", va="center")
 
 
-def _page(fig, problem, count, paper, key):
-    """Draw one sheet (or its key) onto an empty Figure of the paper's size."""
+def _name_grid(ink, grid, x, y, cell, step, top):
+    """A grid's name: a step's number and title above it, a given grid's name beside it."""
+    from .display import ROLE_COLORS
+
+    if step is not None and step.no:
+        ty = y + 0.05 + (_LINE if grid.cols else 0.0)
+        _write(ink, x, ty, f"{step.no}  {step.title}", 11, _BLACK, bold=True, va="bottom")
+    elif top:  # in the corner of its column and row labels
+        _write(ink, x - 0.06, y + 0.05, grid.name, 11, ROLE_COLORS[grid.role], bold=True,
+               ha="right", va="bottom")
+    elif grid.cols != [grid.name]:  # a left operand (a bias column is named by its label)
+        _write(ink, x - 0.1, y - grid.M.shape[0] * cell / 2, grid.name, 11, ROLE_COLORS[grid.role],
+               bold=True, ha="right", va="center")
+
+
+def _header(fig, ink, problem, page, count, paper, key):
+    """The top of a page: title, which sheet and page, the name and date lines, the difficulty.
+
+    A student's page names its set by set_code only; the key adds the seed.
+    """
     from matplotlib.lines import Line2D
-    from matplotlib.patches import FancyArrowPatch
 
     W, H = PAPER[paper]
-    ink, grey, black = [], "#4b5563", "#111827"
     left, right = _MARGIN, W - _MARGIN
     y = H - _MARGIN - 0.2
-    _write(ink, left, y, "Transformers by Hand · worksheet", 16, black, bold=True,
-           text=True)
-    tag = f"sheet {problem.index + 1} of {count}"
-    _write(ink, right, y, ("ANSWER KEY · " if key else "") + tag, 12,
-           _ANSWER_INK if key else black, bold=True, ha="right", text=True)
-    y -= 0.32
-    _write(ink, left, y, TITLES[problem.kind], 11, black, text=True)
-    y -= 0.5
-    _write(ink, left, y, "Name", 11, black, text=True)
-    _add(fig, Line2D([left + 0.55, left + 4.3], [y - 0.04, y - 0.04], color=black, lw=0.8))
-    _write(ink, left + 4.6, y, "Date", 11, black, text=True)
-    _add(fig, Line2D([left + 5.05, right], [y - 0.04, y - 0.04], color=black, lw=0.8))
+    _write(ink, left, y, "Transformers by Hand", 14, _BLACK, bold=True, text=True)
+    tag = f"set {set_code(problem)} · sheet {problem.index + 1} of {count} · page {page[0]} of {page[1]}"
+    _write(ink, right, y, ("ANSWER KEY · " if key else "") + tag, 10.5,
+           _ANSWER_INK if key else _BLACK, bold=True, ha="right", text=True)
     y -= 0.3
+    _write(ink, left, y, TITLES[problem.kind], 11, _BLACK, text=True)
+    y -= 0.38
+    _write(ink, left, y, "Name", 11, _BLACK, text=True)
+    _add(fig, Line2D([left + 0.55, left + 4.3], [y - 0.04, y - 0.04], color=_BLACK, lw=0.8))
+    _write(ink, left + 4.6, y, "Date", 11, _BLACK, text=True)
+    _add(fig, Line2D([left + 5.05, right], [y - 0.04, y - 0.04], color=_BLACK, lw=0.8))
+    y -= 0.27
     d = problem.diff
-    _write(ink, left, y, f"kind {problem.kind} · seed {problem.seed} · sheet {problem.index + 1} of "
-           f"{count} · difficulty {d.level}: given numbers −{d.max_value}..{d.max_value}, "
-           f"{d.negatives} of them negative", 8.5, grey, text=True)
-    y -= 0.34
-    _write(ink, left, y, "Write one whole number in each empty box. Work down the page, step by step:",
-           10, black, bold=True, text=True)
-    for no, line in enumerate(STEPS[problem.kind], 1):
-        y -= 0.2
-        _write(ink, left + 0.05, y, f"{no}.", 9.5, black, text=True)
-        _write(ink, left + 0.28, y, line, 9.5, black, text=True)
-    y -= 0.21
-    _write(ink, left + 0.28, y, EXAMPLE, 9, grey, text=True)
-    y -= 0.16
+    info = (f"kind {problem.kind} · difficulty {d.level}: given numbers −{d.max_value}..{d.max_value}, "
+            f"{d.negatives} of them negative")
+    _write(ink, left, y, info + (f" · seed {problem.seed}" if key else ""), 8.5, _GREY, text=True)
+    y = H - _MARGIN - _HEADER + 0.12
     _add(fig, Line2D([left, right], [y, y], color="#d1d5db", lw=0.8))
 
-    # the grids, centred in what is left of the page above the footer
-    top, steps = _plan(problem)
-    box_top, box_bottom = y - 0.12, _MARGIN + 0.35
-    c = _fit(top, steps, right - left, box_top - box_bottom)
-    placed, (xmin, xmax, height) = _place(top, steps, c)
-    x0 = left + (right - left - (xmax - xmin)) / 2 - xmin
-    y0 = box_top - max(0.0, (box_top - box_bottom - height) / 3)
-    for grid, gx, gy, no, title in placed:
-        name, M, role, rows, cols, blank = grid
-        side = "left" if grid is top else "right"
-        label = f"{no}  {title}" if no else name
-        _draw_grid(fig, ink, M, x0 + gx, y0 - gy, c, role=role, blank=blank, fill_answers=key,
-                   row_labels=rows, col_labels=cols, row_labels_side=side, title=label,
-                   title_color=black if no else None)
-        if title and title.startswith("R = ReLU"):  # the arrow from H to R
-            ay = y0 - gy - M.shape[0] * c / 2
-            _add(fig, FancyArrowPatch((x0 + gx - 0.55, ay), (x0 + gx - 0.08, ay),
-                                      arrowstyle="->", mutation_scale=12, color=grey, lw=1.2))
-            _write(ink, x0 + gx - 0.315, ay + 0.07, "ReLU", 8.5, grey, ha="center", va="bottom")
 
-    foot = (f"For the teacher: this is sheet {problem.index + 1}; the set and its answer key print "
-            f"again with   {command(problem, count, paper)}")
-    _write(ink, W / 2, _MARGIN - 0.1, foot, 7.5, grey, ha="center", text=True)
+def _page(fig, problem, steps, page, count, paper, key):
+    """Draw page `page` = (number, of) of a sheet, or of its key, onto an empty Figure."""
+    ink = []
+    _header(fig, ink, problem, page, count, paper, key)
+    lay = _layout(problem, steps, paper)
+    _draw_notes(ink, _notes(problem, steps), *lay.notes)
+    _write(ink, lay.room[0], lay.room[3] - 0.12, "space for working", 8, "#9ca3af", text=True)
+    for grid, x, y, step in lay.grids:
+        top = step is steps[0]
+        _draw_grid(fig, ink, grid.M, x, y, lay.cell, role=grid.role, blank=grid.blank,
+                   fill_answers=key, row_labels=grid.rows, col_labels=grid.cols,
+                   row_labels_side="left" if top else "right")
+        _name_grid(ink, grid, x, y, lay.cell, step, top)
+    if key:  # one line, made smaller if the command is long
+        foot = ("For the teacher: this set and its answer key print again with   "
+                + command(problem, count, paper))
+        width = PAPER[paper][0] - 2 * _MARGIN
+        size = min(7.5, math.floor(7.5 * width / _text_width(foot, 7.5, False, True) * 10) / 10)
+        _write(ink, PAPER[paper][0] / 2, _MARGIN - 0.17, foot, size, _GREY, ha="center", text=True)
     _flush(fig, ink)
 
 
 def render_pdf(problems, path, paper="a4", key=False):
-    """One page per problem (the key: answers filled in), written to `path`."""
+    """Every page of every problem (the key: answers filled in), written to `path`."""
     from matplotlib import rc_context
     from matplotlib.backends.backend_pdf import PdfPages
     from matplotlib.figure import Figure
@@ -587,9 +751,11 @@ def render_pdf(problems, path, paper="a4", key=False):
     try:
         with rc_context({"pdf.use14corefonts": True}), PdfPages(path, metadata=metadata) as pdf:
             for problem in problems:
-                fig = Figure(figsize=PAPER[paper], facecolor="white")
-                _page(fig, problem, len(problems), paper, key)
-                pdf.savefig(fig)
+                pages = _plan(problem)
+                for number, steps in enumerate(pages, 1):
+                    fig = Figure(figsize=PAPER[paper], facecolor="white")
+                    _page(fig, problem, steps, (number, len(pages)), len(problems), paper, key)
+                    pdf.savefig(fig)
     finally:
         log.setLevel(level)
 
@@ -600,11 +766,37 @@ def outputs(out):
     return out, out.with_name(out.stem + "-key" + out.suffix), out.with_suffix(".json")
 
 
-def write_worksheets(problems, out="worksheet.pdf", paper="a4", with_json=False):
-    """Write the sheets, the key and (with_json) the JSON; all or nothing. Returns the paths."""
+def _move_new(tmp, target):
+    """Rename tmp to target, which must not exist, not even since a moment ago.
+
+    A hard link fails if target exists (FileExistsError); where hard links are not supported,
+    an exclusive create and a copy do the same, less atomically.
+    """
+    try:
+        os.link(tmp, target)
+    except FileExistsError:
+        raise FileExistsError(errno.EEXIST, "already exists", str(target)) from None
+    except OSError:  # no hard links on this file system (e.g. FAT, some network shares)
+        with open(tmp, "rb") as src, open(target, "xb") as dst:
+            try:
+                shutil.copyfileobj(src, dst)
+            except BaseException:
+                dst.close()
+                os.unlink(target)
+                raise
+    os.unlink(tmp)
+
+
+def write_worksheets(problems, out="worksheet.pdf", paper="a4", with_json=False, force=False):
+    """Write the sheets, the key and (with_json) the JSON; all or nothing. Returns the paths.
+
+    Each is written to a temporary file, moved into place once all are done. Without `force`
+    no file is replaced, even one that appears while they are written: FileExistsError names
+    it, and what was moved into place is removed again.
+    """
     sheets, key, js = outputs(out)
     targets = [sheets, key] + ([js] if with_json else [])
-    temps = []
+    temps, moved = [], []
     try:
         for target in targets:
             fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
@@ -620,7 +812,15 @@ def write_worksheets(problems, out="worksheet.pdf", paper="a4", with_json=False)
         os.umask(umask)
         for tmp, target in zip(temps, targets):
             os.chmod(tmp, 0o666 & ~umask)  # as a plain open() would have made it
-            os.replace(tmp, target)
+            if force:
+                os.replace(tmp, target)
+            else:
+                _move_new(tmp, target)
+                moved.append(target)
+    except BaseException:
+        for target in moved:
+            target.unlink()
+        raise
     finally:
         for tmp in temps:
             if os.path.exists(tmp):
