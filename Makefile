@@ -1,6 +1,6 @@
 # Transformers by Hand: two commands for everyone, a few more for maintainers.
 #   make lab    set everything up, then open JupyterLab on the first lesson
-#   make test   set everything up, then run every test (unit, property, reference, notebooks)
+#   make test   set everything up, then run every test (unit, property, reference, notebooks, browser)
 # Set-up is idempotent: a second run reinstalls nothing unless pyproject.toml changed.
 
 PYTHON ?= python3
@@ -9,9 +9,11 @@ BIN    := $(VENV)/bin
 PY     := $(BIN)/python
 # Extra JupyterLab options, e.g. `make lab LAB_ARGS="--no-browser --port 8899"`.
 LAB_ARGS ?=
-FIRST_LESSON := notebooks/01-transformer-by-hand.ipynb
-# torch is a test-time reference only (tests/test_*reference*.py). Leave it out with `make test NO_TORCH=1`.
-TORCH_SPEC := torch==2.13.0
+FIRST_LESSON := notebooks/00-start-here.ipynb
+# The browser test drives this Chromium (Debian's `chromium` package), never a downloaded one.
+CHROMIUM ?= /usr/bin/chromium
+# pytest workers: both cores of a small machine. `make test JOBS=1` runs in one process.
+JOBS ?= 2
 # JupyterLab refuses to run as root unless told it may.
 ROOT_FLAG := $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
 LAB_FLAGS := $(ROOT_FLAG) --ServerApp.root_dir=. \
@@ -19,11 +21,17 @@ LAB_FLAGS := $(ROOT_FLAG) --ServerApp.root_dir=. \
 
 NOTEBOOK_DIRS := notebooks solutions exercises
 NBVAL := --nbval --nbval-current-env --nbval-sanitize-with tests/sanitize.cfg
+# Each notebook (and each test module) stays on one worker: nbval runs a notebook's cells in order.
+XDIST := $(if $(filter-out 1,$(JOBS)),-n $(JOBS) --dist loadscope --no-loadscope-reorder,)
 
-.PHONY: lab test setup test-setup exercises notebooks bench worksheets clean help
+# Keep compiled bytecode between runs (some shells set PYTHONDONTWRITEBYTECODE): without it
+# every test process recompiles the tests and pytest's rewritten asserts, ~3 s each time.
+unexport PYTHONDONTWRITEBYTECODE
+
+.PHONY: lab test setup test-setup system-test-deps exercises notebooks bench worksheets clean help
 
 help:
-	@echo "make lab        set up and open JupyterLab on the first lesson"
+	@echo "make lab        set up and open JupyterLab on lesson 00"
 	@echo "make test       set up and run every test"
 	@echo "make exercises  regenerate exercises/ from solutions/"
 	@echo "make notebooks  re-execute every notebook in place (before committing)"
@@ -36,38 +44,70 @@ $(PY):
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 
-# The stamp file records a finished install; it is remade only when pyproject.toml changes.
-$(VENV)/.installed: pyproject.toml | $(PY)
-	$(PY) -m pip install --quiet -e '.[test]'
-	@# jsonschema[format-nongpl] (via jupyter-events) pulls in rfc3987-syntax, whose import
-	@# costs ~1.3 s in every Jupyter and pytest process. jsonschema treats it as optional
-	@# (it only validates the "iri" format, which no Jupyter schema uses), so we drop it.
+# After every install, whatever it brought: settings for the learner's JupyterLab.
+# - nbgrader (a teacher's and test-time tool) must never load in a learner's JupyterLab: its
+#   formgrader alone costs ~3 s at every start, and its lab UI is for teachers. Installing
+#   nbgrader (again) rewrites its own config file enabling itself; ours sorts after it and wins.
+# - jsonschema[format-nongpl] (via jupyter-events) pulls in rfc3987-syntax, whose import costs
+#   ~1.3 s in every Jupyter and pytest process; jsonschema treats it as optional (it validates
+#   only the "iri" format, which no Jupyter schema uses), so it goes.
+# - no "would you like Jupyter news?" popup and no update check.
+define after_install
 	$(PY) -m pip uninstall --quiet --yes rfc3987-syntax lark
-	@# nbgrader is a test-time tool here (tests/test_authoring.py). Keep its server extensions
-	@# (formgrader alone costs ~3 s at every JupyterLab start) and its lab UI out of the lessons.
-	$(BIN)/jupyter server extension disable --sys-prefix nbgrader.server_extensions.formgrader \
-	    nbgrader.server_extensions.validate_assignment nbgrader.server_extensions.assignment_list \
-	    nbgrader.server_extensions.course_list >/dev/null 2>&1
-	$(BIN)/jupyter labextension disable --level=sys_prefix @jupyter/nbgrader >/dev/null 2>&1
-	@mkdir -p $(VENV)/share/jupyter/lab/settings
-	@# No "would you like Jupyter news?" popup and no update check.
+	@mkdir -p $(VENV)/etc/jupyter/jupyter_server_config.d $(VENV)/etc/jupyter/labconfig \
+	    $(VENV)/share/jupyter/lab/settings
+	@printf '%s\n' '{"ServerApp": {"jpserver_extensions": {' \
+	    '  "nbgrader.server_extensions.formgrader": false,' \
+	    '  "nbgrader.server_extensions.validate_assignment": false,' \
+	    '  "nbgrader.server_extensions.assignment_list": false,' \
+	    '  "nbgrader.server_extensions.course_list": false}}}' \
+	    > $(VENV)/etc/jupyter/jupyter_server_config.d/zz-transformers-by-hand.json
+	@printf '%s\n' '{"disabledExtensions": {"@jupyter/nbgrader": true}}' \
+	    > $(VENV)/etc/jupyter/labconfig/page_config.json
 	@printf '%s\n' '{"@jupyterlab/apputils-extension:notification": {"fetchNews": "false", "checkForUpdates": false}}' \
 	    > $(VENV)/share/jupyter/lab/settings/overrides.json
+endef
+
+# A learner's environment: the package and its five dependencies, nothing else.
+# Each stamp file records a finished install; it is remade only when pyproject.toml changes.
+$(VENV)/.installed: pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet -e .
+	$(after_install)
 	@touch $@
 
-$(VENV)/.torch: | $(VENV)/.installed
-	$(PY) -m pip install --quiet '$(TORCH_SPEC)'
+# What the tests add: the `test` extra (pytest-xdist, hypothesis, nbgrader, playwright, pypdfium2,
+# and the CPU build of torch as a reference).
+$(VENV)/.installed-test: $(VENV)/.installed
+	$(PY) -m pip install --quiet -e '.[test]'
+	$(after_install)
 	@touch $@
+
+# What only the system can give: Debian's Chromium for the browser test. As root, install it;
+# otherwise stop at once and say what to install.
+system-test-deps:
+	@if [ ! -x "$(CHROMIUM)" ]; then \
+	    if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	        echo "apt-get install chromium (for the browser test)"; \
+	        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null \
+	            || { echo "make test: apt-get install chromium failed" >&2; exit 1; }; \
+	    else \
+	        echo "make test: the browser test needs Chromium at $(CHROMIUM): run  sudo apt-get install chromium  (or make test CHROMIUM=/path/to/chromium)" >&2; \
+	        exit 1; \
+	    fi; \
+	fi
 
 setup: $(VENV)/.installed
 
-test-setup: setup $(if $(NO_TORCH),,$(VENV)/.torch)
+test-setup: system-test-deps $(VENV)/.installed-test
 
 lab: setup
 	$(BIN)/jupyter lab $(LAB_FLAGS) $(LAB_ARGS) $(FIRST_LESSON)
 
-test: test-setup
-	$(PY) -m pytest $(NBVAL) tests $(NOTEBOOK_DIRS)
+# The set-up runs first (its time is reported apart), then pytest over both cores.
+test:
+	@start=$$(date +%s.%N); $(MAKE) --no-print-directory test-setup && \
+	BYHAND_TEST_START=$$start BYHAND_CHROMIUM=$(CHROMIUM) \
+	    $(PY) -m pytest $(XDIST) $(NBVAL) tests $(NOTEBOOK_DIRS)
 
 exercises: setup
 	$(PY) -m helpers.authoring
@@ -78,7 +118,7 @@ notebooks: setup
 
 # A class set of 30 lesson-01 worksheets and its answer key (see README).
 worksheets: setup
-	$(BIN)/byhand worksheet --kind block --count 30 --seed 7 --out build/worksheet.pdf
+	$(BIN)/byhand worksheet --kind block --count 30 --out build/worksheet.pdf --force
 
 bench: setup
 	$(PY) benchmarks/widgets.py
