@@ -1,10 +1,14 @@
 """Shared pytest set-up.
 
-Under CI (CI=true) a skipped test is a failure: the PyTorch reference tests,
-the worksheet rendering and the browser test must really run there.
+Under CI (CI=true) a skipped test is a failure: the PyTorch reference tests
+and the browser test must really run there.
+
+At the end of a run, one line says where the time went (`make test` passes the time it
+started, so the set-up is counted too).
 """
 
 import os
+import time
 
 import pytest
 
@@ -14,6 +18,39 @@ pytest.register_assert_rewrite("check_harness")
 
 _skipped = []
 _reference = {"passed": 0, "failed": 0, "kernel_file_ran": False}
+_started = time.time()
+# seconds of test time (setup + call + teardown) and tests, by group; summed over workers
+_groups = {name: [0.0, set()] for name in ("notebooks", "browser", "other")}
+
+
+def _group(nodeid):
+    if nodeid.startswith(("notebooks/", "solutions/", "exercises/")):
+        return "notebooks"
+    return "browser" if nodeid.startswith("tests/test_browser.py") else "other"
+
+
+def _scope(nodeid):
+    """What pytest-xdist's --dist loadscope keeps on one worker: a test module or a notebook."""
+    return nodeid.split("::")[0]
+
+
+_scope_seconds = {}  # seconds per scope in this run, remembered for the next one
+SCOPE_CACHE = "byhand/scope_seconds"
+
+
+def pytest_collection_modifyitems(session, config, items):
+    """Longest scope first (as the last run measured them; `slow` ones first on a first run),
+    so that no worker is left with a long module while the other waits. `make test` passes
+    --no-loadscope-reorder, so xdist hands out the scopes in this order. Every worker reads the
+    same cache, so all collect the same order."""
+    cache = getattr(config, "cache", None)
+    last = cache.get(SCOPE_CACHE, {}) if cache else {}
+
+    def expected(item):
+        scope = _scope(item.nodeid)
+        return last.get(scope, 30.0 if item.get_closest_marker("slow") else 1.0)
+
+    items.sort(key=lambda item: -expected(item))  # stable: a notebook's cells keep their order
 
 
 def pytest_configure(config):
@@ -30,6 +67,10 @@ def _record(report):
 
 def pytest_runtest_logreport(report):
     _record(report)
+    group = _group(report.nodeid)
+    _groups[group][0] += report.duration
+    _scope_seconds[_scope(report.nodeid)] = _scope_seconds.get(_scope(report.nodeid), 0.0) + report.duration
+    _groups[group][1].add(report.nodeid.split("::")[0] if group == "notebooks" else report.nodeid)
     if report.when == "call" and "reference" in report.keywords:
         _reference["passed" if report.passed else "failed"] += 1
         _reference["kernel_file_ran"] |= report.nodeid.startswith("tests/test_kernels_reference.py")
@@ -42,6 +83,10 @@ def pytest_collectreport(report):
 def pytest_sessionfinish(session, exitstatus):
     if os.environ.get("CI") and _skipped:
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
+    cache = getattr(session.config, "cache", None)
+    if cache and _scope_seconds and not hasattr(session.config, "workerinput"):  # the controller
+        cache.set(SCOPE_CACHE, {**cache.get(SCOPE_CACHE, {}),
+                                **{k: round(v, 2) for k, v in _scope_seconds.items()}})
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
@@ -50,7 +95,7 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
         line = (f"PyTorch reference tests: {_reference['passed']} passed, {_reference['failed']} failed, "
                 f"{ref_skipped} skipped")
         # the figure is stored by test_kernels_reference.py: quote it only when that file ran now
-        ran = _reference["kernel_file_ran"] and config.cache
+        ran = _reference["kernel_file_ran"] and getattr(config, "cache", None)
         diff = config.cache.get("kernels/max_torch_diff", None) if ran else None
         if diff:
             line += f"; largest difference from PyTorch {diff['max_abs_diff']:.1e} ({diff['comparisons']} comparisons)"
@@ -60,5 +105,21 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
         for line in _skipped:
             terminalreporter.line(line)
         terminalreporter.line(
-            "Every test must run in CI (torch, poppler-utils and chromium are installed by .ci/run)."
+            "Every test must run in CI (`make test` installs torch and chromium)."
         )
+    terminalreporter.write_line(_timing_line(config))
+
+
+def _timing_line(config):
+    """e.g. `timing: 52.3 s in all (set-up 1.1 s, pytest 51.2 s on 2 workers); test time ...`"""
+    now = time.time()
+    pytest_s = now - _started
+    workers = getattr(config.option, "numprocesses", None) or 1
+    head = f"pytest {pytest_s:.1f} s on {workers} worker{'s' if workers != 1 else ''}"
+    start = os.environ.get("BYHAND_TEST_START")
+    if start:
+        total = now - float(start)
+        head = f"{total:.1f} s in all (set-up {total - pytest_s:.1f} s, {head})"
+    (nb_s, nbs), (br_s, brs), (ot_s, ots) = (_groups[g] for g in ("notebooks", "browser", "other"))
+    return (f"timing: {head}; test time summed over workers: {len(nbs)} notebooks {nb_s:.1f} s, "
+            f"{len(brs)} browser tests {br_s:.1f} s, {len(ots)} other tests {ot_s:.1f} s")

@@ -6,11 +6,13 @@ and sees the bars change. Screenshots go to test-artifacts/browser/.
 
 JupyterLab serves a temporary copy of the notebooks, so autosave never touches
 the repository. The server and its kernels are shut down by process group id.
-Needs /usr/bin/chromium (Debian's `chromium` package; .ci/run installs it) and the
-playwright Python package (never `playwright install`).
+Needs Chromium (Debian's `chromium` package at /usr/bin/chromium, which `make test`
+installs; another path in BYHAND_CHROMIUM) and the playwright Python package (never
+`playwright install`).
 """
 
 import contextlib
+import json
 import os
 import shutil
 import signal
@@ -24,15 +26,16 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM = "/usr/bin/chromium"
+CHROMIUM = os.environ.get("BYHAND_CHROMIUM", "/usr/bin/chromium")
 ARTIFACTS = ROOT / "test-artifacts" / "browser"
 EXERCISE = "exercises/01-transformer-by-hand.ipynb"
 LESSON = "notebooks/03-self-attention.ipynb"
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 if not Path(CHROMIUM).exists():
-    pytest.skip(f"{CHROMIUM} not found: apt-get install chromium", allow_module_level=True)
+    pytest.skip(f"{CHROMIUM} not found: apt-get install chromium (make test does, as root)",
+                allow_module_level=True)
 sync_api = pytest.importorskip("playwright.sync_api")
 
 RIGHT = "rgb(187, 247, 208)"  # widgets.RIGHT_FILL #bbf7d0
@@ -56,6 +59,7 @@ def lab(tmp_path_factory):
         sys.executable, "-m", "jupyterlab", "--no-browser", f"--ServerApp.port={port}",
         "--ServerApp.ip=127.0.0.1", f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={root}",
         "--LabApp.news_url=None", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+        "--LabApp.expose_app_in_browser=True",  # window.jupyterapp: open and run by command, not by menu
     ]
     if os.geteuid() == 0:
         cmd.append("--allow-root")
@@ -105,51 +109,76 @@ def browser():
         b.close()
 
 
-def _open_and_run_all(browser, lab, path, ready_selector):
+@pytest.fixture(scope="module")
+def lab_page(browser, lab):
+    """One JupyterLab page for the module's tests (loading JupyterLab is the costly part),
+    in a workspace of its own, so no earlier layout or kernel choice carries over."""
     base, token = lab
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     page.set_default_timeout(60_000)
-    # a workspace of its own, so no earlier page's layout or kernel choice carries over
-    page.goto(f"{base}/lab/workspaces/{Path(path).stem}/tree/{path}?token={token}")
-    with screenshot_on_failure(page, "run-all-" + Path(path).stem):
-        _run_all(page, ready_selector)
-    return page
+    page.goto(f"{base}/lab/workspaces/browser-test?token={token}")
+    page.wait_for_function("() => window.jupyterapp && window.jupyterapp.started !== undefined")
+    page.evaluate("() => window.jupyterapp.started")
+    yield page
+    page.close()
 
 
-def _run_all(page, ready_selector):
-    """Clear the committed outputs, Run All, and wait until `ready_selector` (a widget) appears.
+def _open_and_run_all(page, lab, path, ready_selector):
+    """Open `path` alone in the page, wait for its kernel to be idle, clear the committed
+    outputs, Run All, and wait until `ready_selector` (a widget) appears.
 
-    JupyterLab now and then opens a "Select Kernel" dialog while a notebook loads, or
-    drops a Run All sent while its kernel connects; so accept the dialog and try again,
-    at most three times.
+    A Run All sent while the kernel still connects can be dropped, so nothing is sent before
+    the server reports this notebook's kernel idle and the page shows it idle too.
     """
-    page.wait_for_selector(".jp-NotebookPanel .jp-Cell", state="attached")
-    for attempt in range(3):
+    with screenshot_on_failure(page, "run-all-" + Path(path).stem):
+        page.evaluate("""async (path) => {
+            const app = window.jupyterapp;
+            for (const w of [...app.shell.widgets('main')]) {  // the previous test's notebook
+                if (w.context) w.context.model.dirty = false;   // closes without a "save?" dialog
+                w.dispose();
+            }
+            const panel = await app.commands.execute('docmanager:open', {path, factory: 'Notebook'});
+            await panel.context.ready;
+            await panel.sessionContext.ready;
+        }""", path)
+        page.wait_for_selector(".jp-NotebookPanel .jp-Cell", state="attached")
+        _wait_for_idle_kernel(lab, path)
         _accept_kernel_dialog(page)
         page.wait_for_selector(".jp-NotebookPanel .jp-Notebook-ExecutionIndicator[data-status='idle']",
                                state="attached", timeout=90_000)
         _accept_kernel_dialog(page)
-        try:
-            # The committed notebook already shows outputs: clear them, so every prompt and
-            # widget seen afterwards comes from this run.
-            page.get_by_role("menuitem", name="Edit", exact=True).click(timeout=10_000)
-            page.get_by_text("Clear Outputs of All Cells", exact=True).click(timeout=10_000)
-            page.wait_for_function(
-                "() => [...document.querySelectorAll('.jp-NotebookPanel .jp-CodeCell .jp-InputPrompt')]"
-                ".every(p => !/\\d/.test(p.textContent))", timeout=20_000)
-            page.get_by_role("menuitem", name="Run", exact=True).click(timeout=10_000)
-            page.get_by_text("Run All Cells", exact=True).click(timeout=10_000)
-            # every code cell has run when each shows an execution count
-            page.wait_for_function(
-                """() => {
-                    const prompts = [...document.querySelectorAll('.jp-NotebookPanel .jp-CodeCell .jp-InputPrompt')];
-                    return prompts.length > 0 && prompts.every(p => /\\[\\d+\\]/.test(p.textContent));
-                }""", timeout=90_000)
-            page.locator(ready_selector).first.wait_for(state="attached", timeout=20_000)
-            return
-        except sync_api.TimeoutError:
-            if attempt == 2:
-                raise
+        # The committed notebook already shows outputs: clear them, so every prompt and
+        # widget seen afterwards comes from this run.
+        page.evaluate("() => window.jupyterapp.commands.execute('notebook:clear-all-cell-outputs')")
+        page.wait_for_function(
+            "() => [...document.querySelectorAll('.jp-NotebookPanel .jp-CodeCell .jp-InputPrompt')]"
+            ".every(p => !/\\d/.test(p.textContent))", timeout=20_000)
+        page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
+        # every code cell has run when each shows an execution count
+        page.wait_for_function(
+            """() => {
+                const prompts = [...document.querySelectorAll('.jp-NotebookPanel .jp-CodeCell .jp-InputPrompt')];
+                return prompts.length > 0 && prompts.every(p => /\\[\\d+\\]/.test(p.textContent));
+            }""", timeout=90_000)
+        page.locator(ready_selector).first.wait_for(state="attached", timeout=20_000)
+    return page
+
+
+def _wait_for_idle_kernel(lab, path, seconds=90):
+    """Poll the server's sessions API until the notebook at `path` has a kernel that is idle."""
+    base, token = lab
+    deadline = time.monotonic() + seconds
+    state = "no session yet"
+    while time.monotonic() < deadline:
+        with urllib.request.urlopen(f"{base}/api/sessions?token={token}", timeout=5) as resp:
+            sessions = json.load(resp)
+        mine = [s for s in sessions if s.get("path") == path and s.get("kernel")]
+        if mine:
+            state = mine[0]["kernel"].get("execution_state")
+            if state == "idle":
+                return
+        time.sleep(0.2)
+    raise AssertionError(f"the kernel of {path} was not idle within {seconds} s (last state: {state})")
 
 
 def _accept_kernel_dialog(page):
@@ -174,12 +203,11 @@ def _input(page, cls):
     return page.locator(f".{cls} input").first
 
 
-def test_fillable_sheet_turns_green_and_red(browser, lab):
+def test_fillable_sheet_turns_green_and_red(lab_page, lab):
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page = _open_and_run_all(browser, lab, EXERCISE, ".byhand-cell-0-0")
+    page = _open_and_run_all(lab_page, lab, EXERCISE, ".byhand-cell-0-0")
     with screenshot_on_failure(page, "fillable-sheet"):
         _type_into_the_sheet(page)
-    page.close()
 
 
 def _type_into_the_sheet(page):
@@ -204,12 +232,11 @@ def _type_into_the_sheet(page):
     page.screenshot(path=str(ARTIFACTS / "exercise-01.png"))
 
 
-def test_slider_changes_the_figure(browser, lab):
+def test_slider_changes_the_figure(lab_page, lab):
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page = _open_and_run_all(browser, lab, LESSON, ".byhand-slider")
+    page = _open_and_run_all(lab_page, lab, LESSON, ".byhand-slider")
     with screenshot_on_failure(page, "slider"):
         _move_the_slider(page)
-    page.close()
 
 
 def _move_the_slider(page):

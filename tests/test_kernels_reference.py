@@ -10,10 +10,7 @@ import math
 import numpy as np
 import pytest
 
-torch = pytest.importorskip("torch")
-F = torch.nn.functional
-
-from helpers import (  # noqa: E402
+from helpers import (
     causal_mask,
     decoder_layer,
     encoder_layer,
@@ -30,6 +27,16 @@ from helpers import (  # noqa: E402
 )
 
 pytestmark = pytest.mark.reference
+torch = F = None  # set by _torch below
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _torch():
+    """Import torch when the first test here runs, not at collection: the import takes ~2 s,
+    and every pytest-xdist worker collects every module."""
+    global torch, F
+    torch = pytest.importorskip("torch")
+    F = torch.nn.functional
 
 ATOL = 1e-10
 SEEDS = [0, 1, 2]

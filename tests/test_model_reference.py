@@ -11,10 +11,8 @@ import math
 import numpy as np
 import pytest
 
-torch = pytest.importorskip("torch")
-
-from helpers import positional_encoding  # noqa: E402
-from helpers.model import init_transformer, transformer_forward  # noqa: E402
+from helpers import positional_encoding
+from helpers.model import init_transformer, transformer_forward
 
 pytestmark = [
     pytest.mark.reference,
@@ -22,6 +20,14 @@ pytestmark = [
 ]
 
 ATOL = 1e-10
+torch = None  # set by _torch below
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _torch():
+    """Import torch when the first test here runs, not at collection (see test_kernels_reference)."""
+    global torch
+    torch = pytest.importorskip("torch")
 
 
 def t(a):
