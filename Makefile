@@ -83,18 +83,17 @@ $(VENV)/.installed-test: $(VENV)/.installed
 	@touch $@
 
 # What only the system can give: Debian's Chromium for the browser test. As root, install it;
-# otherwise stop at once and say what to install.
+# otherwise stop at once with one line saying what to install.
 system-test-deps:
-	@if [ ! -x "$(CHROMIUM)" ]; then \
-	    if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-	        echo "apt-get install chromium (for the browser test)"; \
-	        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null \
-	            || { echo "make test: apt-get install chromium failed" >&2; exit 1; }; \
-	    else \
-	        echo "make test: the browser test needs Chromium at $(CHROMIUM): run  sudo apt-get install chromium  (or make test CHROMIUM=/path/to/chromium)" >&2; \
-	        exit 1; \
-	    fi; \
-	fi
+ifeq ($(wildcard $(CHROMIUM)),)
+ifeq ($(shell id -u),0)
+	@echo "apt-get install chromium (for the browser test)"
+	@apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+	@[ -x "$(CHROMIUM)" ] || { echo "make test: chromium is installed, but $(CHROMIUM) is still missing" >&2; exit 1; }
+else
+	$(error make test needs Chromium at $(CHROMIUM) for the browser test: run  sudo apt-get install chromium  (or make test CHROMIUM=/path/to/chromium))
+endif
+endif
 
 setup: $(VENV)/.installed
 
@@ -103,10 +102,10 @@ test-setup: system-test-deps $(VENV)/.installed-test
 lab: setup
 	$(BIN)/jupyter lab $(LAB_FLAGS) $(LAB_ARGS) $(FIRST_LESSON)
 
-# The set-up runs first (its time is reported apart), then pytest over both cores.
-test:
-	@start=$$(date +%s.%N); $(MAKE) --no-print-directory test-setup && \
-	BYHAND_TEST_START=$$start BYHAND_CHROMIUM=$(CHROMIUM) \
+# The set-up runs first (its time is reported apart, from when make started), then pytest.
+MAKE_START := $(shell date +%s.%N)
+test: test-setup
+	BYHAND_TEST_START=$(MAKE_START) BYHAND_CHROMIUM=$(CHROMIUM) \
 	    $(PY) -m pytest $(XDIST) $(NBVAL) tests $(NOTEBOOK_DIRS)
 
 exercises: setup

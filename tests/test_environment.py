@@ -1,7 +1,9 @@
 """The set-up itself: pyproject.toml and environment.yml agree, `import helpers`
 stays light, the two README commands are what CI runs, and set-up is idempotent."""
 
+import os
 import re
+import shutil
 import subprocess
 import sys
 import tomllib
@@ -95,3 +97,17 @@ def test_setup_is_idempotent():
     for stamp in (".venv/.installed", ".venv/.installed-test"):
         result = subprocess.run(["make", "-q", stamp], cwd=ROOT, capture_output=True)
         assert result.returncode == 0, f"make would reinstall {stamp} although nothing changed"
+
+
+def test_without_chromium_and_root_make_test_stops_at_once_saying_what_to_install(tmp_path):
+    """Not root and no Chromium: one line naming the package, exit 1, no apt-get attempted."""
+    cmd = ["make", "-s", "--no-print-directory", "test", f"CHROMIUM={tmp_path / 'no-chromium'}"]
+    if os.geteuid() == 0:
+        if shutil.which("runuser") is None:
+            pytest.fail("as root, this test runs make as `nobody` with runuser (util-linux)")
+        cmd = ["runuser", "-u", "nobody", "--", *cmd]
+    done = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert done.returncode != 0
+    assert done.stdout == ""
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and "apt-get install chromium" in lines[0], done.stderr
