@@ -14,7 +14,7 @@ import time
 
 import numpy as np
 
-from helpers import sheet
+from helpers import lesson01 as L
 from helpers import widgets as w
 
 
@@ -32,8 +32,8 @@ def main(argv=None):
     parser.add_argument("--repeat", type=int, default=31)
     repeat = parser.parse_args(argv).repeat
 
-    fill = w.fillable_product(sheet.X, sheet.A, roles=("input", "attention", "output"), name="bench")
-    att = w.attention_explorer()
+    fill = w.fillable_product(L.X, L.A, roles=("input", "attention", "output"), name="bench")
+    att = w.attention_explorer(L.X, L.A, L.POSITIONS, L.FEATURES)
     soft = w.softmax_explorer([3.0, 1.0, 0.5, -1.0], ["the", "cat", "sat", "down"])
     mask = w.causal_mask_explorer(np.arange(36.0).reshape(6, 6) % 5, list("abcdef"))
     heads = w.head_explorer(np.random.default_rng(0).dirichlet(np.ones(6), size=(8, 6)), list("abcdef"))

@@ -180,7 +180,8 @@ def differences(root=ROOT, lessons=None):
         if lessons and not any(ex.name.startswith(str(nn)) for nn in lessons):
             continue
         if ex.name not in solved:
-            problems.append(f"{ex.relative_to(root)}: has no solutions/{ex.name} (exercises are generated, never written by hand)")
+            problems.append(f"{ex.relative_to(root)}: has no solutions/{ex.name} "
+                            "(exercises are generated, never written by hand)")
     return problems
 
 

@@ -2,7 +2,6 @@
 
 Expected strings and layouts are worked out by hand in each test."""
 
-import io
 import re
 import subprocess
 import sys
@@ -12,6 +11,7 @@ import numpy as np
 import pytest
 
 from helpers import display
+from helpers.display.style import FILLS
 
 # The sheet's step [2], first cell: row P1 of X times column 1 of the pair-sum A.
 X = np.array([[5, 6, 0, 7, 0], [1, 0, 2, 1, 2], [0, 1, 1, -1, 1]])
@@ -183,7 +183,7 @@ def test_grid_highlight_row_col_and_cell():
     assert sum("inset 0 0 0 2px #111827" in s for s in styles) == 1
     assert "inset 0 0 0 2px #111827" in styles[1 * 4 + 2]
     d = display.grid(np.ones((3, 4), int), highlight=("col", 3))
-    strong = display._FILLS["input"][1]
+    strong = FILLS["input"][1]
     styles = [s for s in cells_of(d.html()).styles if "solid" in s]
     assert [k for k, s in enumerate(styles) if strong in s] == [3, 7, 11]
     for two_rows in ([("row", 0), ("row", 2)], (("row", 0), ("row", 2))):
@@ -259,7 +259,7 @@ def test_product_highlight_spells_out_the_cell():
     styles = [s for s in cells_of(h).styles if "solid" in s]
     assert sum("inset 0 0 0 2px #111827" in s for s in styles) == 1  # one focused result cell
     # highlighted: row P1 of X (5 cells), column 1 of A (5 cells), and the result cell
-    strong = {display._FILLS[r][1] for r in ("weights", "input", "output")}  # default roles
+    strong = {FILLS[r][1] for r in ("weights", "input", "output")}  # default roles
     assert sum(any(c in s for c in strong) for s in styles) == 5 + 5 + 1
 
 

@@ -8,15 +8,22 @@ import re
 import numpy as np
 import pytest
 
-from helpers import checks, sheet
+from helpers import lesson01 as sheet
 from helpers import widgets as w
 
 
 @pytest.fixture
-def z_sheet():
+def reported():
+    """The states the sheet reported through its on_state callback, in order."""
+    return []
+
+
+@pytest.fixture
+def z_sheet(reported):
     return w.fillable_product(
         sheet.X, sheet.A, roles=("input", "attention", "output"), symbol="Z", name="test: Z",
         left_labels=(sheet.FEATURES, sheet.POSITIONS), right_labels=(sheet.POSITIONS, sheet.OUT_POSITIONS),
+        on_state=reported.append,
     )
 
 
@@ -45,16 +52,16 @@ def test_fillable_sheet_accepts_a_typographic_minus_and_rejects_text():
     assert f.cell_state(0, 0) == "wrong"
 
 
-def test_fillable_sheet_state_feeds_progress(z_sheet):
-    assert checks.states()["test: Z"] == "not done"
+def test_fillable_sheet_reports_its_state_through_the_callback(z_sheet, reported):
+    assert z_sheet.state == "not done"
     z_sheet.type(2, 4, "0")  # Z[3,5] = X[3,5] + X[3,1] = 1 + 0 = 1, so 0 is wrong
-    assert checks.states()["test: Z"] == "incorrect"
+    assert reported[-1] == "incorrect"
     expected = [[11, 6, 7, 7, 5], [1, 2, 3, 3, 3], [1, 2, 0, 0, 1]]  # pair sums, by hand
     for i in range(3):
         for j in range(5):
             z_sheet.type(i, j, str(expected[i][j]))
     assert z_sheet.state == "correct"
-    assert checks.states()["test: Z"] == "correct"
+    assert reported[-1] == "correct"
     assert "All right!" in z_sheet.status.value
 
 
@@ -90,7 +97,7 @@ def test_fillable_sheet_with_bias_and_given_cells():
 
 
 def test_attention_explorer_recomputes_z_when_a_cell_of_a_toggles():
-    ex = w.attention_explorer()
+    ex = w.attention_explorer(sheet.X, sheet.A, sheet.POSITIONS, sheet.FEATURES)
     assert ex.Z[0].tolist() == [11, 6, 7, 7, 5]
     ex.toggle(0, 0)  # X1 no longer feeds Z1: Z[1,1] = 11 - 5 = 6
     assert ex.Z[0, 0] == 6
@@ -149,39 +156,41 @@ def test_widgets_have_short_deterministic_text_forms():
 
 def test_exercise_03_sheet_accepts_the_scores_and_marks_a_slip(capsys):
     from helpers import lesson03
+    from helpers.checks import lesson03 as check03
 
     # the cat walks ...: cat = (2, 1, 0), walks = (3, 1, 0) -> cat·walks = 2·3 + 1·1 + 0·0 = 7
     X = np.asarray(lesson03.SENTENCE_X)
-    right = lesson03.check.sentence_sheet(X @ X.T)
+    right = check03.sentence_sheet(X @ X.T)
     assert right.state == "correct" and "✅" in capsys.readouterr().out
     assert right.expected[1, 2] == 7
     slip = (X @ X.T).copy()
     slip[1, 2] = 8  # one cell off
-    wrong = lesson03.check.sentence_sheet(slip)
+    wrong = check03.sentence_sheet(slip)
     assert wrong.state == "incorrect" and wrong.cell_state(1, 2) == "wrong" and wrong.cell_state(1, 1) == "right"
     assert "1 wrong" in capsys.readouterr().out
 
 
 def test_exercise_04_sheet_has_only_two_blank_rows_and_sees_a_transpose(capsys):
-    from helpers import lesson04
-    from helpers import linear
+    from helpers import lesson04, linear
+    from helpers.checks import lesson04 as check04
 
     words, X = lesson04.sentence(lesson04.CAT)
     S = linear(X, lesson04.W_Q) @ linear(X, lesson04.W_K).T
-    sheet = lesson04.check.scores_sheet(...)
+    sheet = check04.scores_sheet(...)
     assert sorted({i for i, _ in sheet.boxes}) == [2, 5]  # cat and milk
-    assert lesson04.check.scores_sheet(S).state == "correct"
+    assert check04.scores_sheet(S).state == "correct"
     # S is not symmetric: milk·drank = 6 but drank·milk = 3, so typing Sᵀ is wrong
     assert S[5, 3] == 6 and S[3, 5] == 3
-    assert lesson04.check.scores_sheet(S.T).state == "incorrect"
+    assert check04.scores_sheet(S.T).state == "incorrect"
     capsys.readouterr()
 
 
 @pytest.mark.parametrize("garbage", [None, "abc", [[1, 2], [3]], np.full((6, 6), np.nan), 3.5])
 def test_sheets_never_raise(garbage, capsys):
-    from helpers import lesson03, lesson04
+    from helpers.checks import lesson03 as check03
+    from helpers.checks import lesson04 as check04
 
-    for make in (lesson03.check.sentence_sheet, lesson04.check.scores_sheet):
+    for make in (check03.sentence_sheet, check04.scores_sheet):
         w = make(garbage)
         assert w.state in ("not done", "incorrect")
     assert "Traceback" not in capsys.readouterr().out

@@ -18,6 +18,9 @@ import pytest
 from helpers import ffn, linear, relu
 from helpers import worksheet as ws
 from helpers.cli import main
+from helpers.worksheet import files as ws_files
+from helpers.worksheet import layout as ws_layout
+from helpers.worksheet import text as ws_text
 
 
 def kernel_answers(kind, g):
@@ -37,8 +40,8 @@ def kernel_answers(kind, g):
 
 
 def key_grids(problem):
-    """The numbers the key PDF writes in the blank boxes (what _page draws), by name."""
-    steps = [step for page in ws._plan(problem) for step in page]
+    """The numbers the key PDF writes in the blank boxes (what render._page draws), by name."""
+    steps = [step for page in ws_layout.plan(problem) for step in page]
     assert all(step.result.blank == bool(step.no) for step in steps), "a step's result is blank"
     assert not any(op.blank for step in steps for op in step.lefts), "left operands are given"
     return {step.result.name: step.result.M for step in steps if step.result.blank}
@@ -225,7 +228,7 @@ def test_the_boxes_measure_14_mm_on_the_printed_page(class_set_files):
     dpi = 150
     page = rendered_pages(class_set_files / "w.pdf", dpi)[0]
     problem = ws.generate("block", SEED, 0, ws.difficulty("easy", "block"))
-    layout = ws._layout(problem, ws._plan(problem)[0], "a4")
+    layout = ws_layout.page_layout(problem, ws_layout.plan(problem)[0], "a4")
     x, y = next((x, y) for grid, x, y, _ in layout.grids if grid.name == "Z")
     row = page[round((11.69 - y + layout.cell / 2) * dpi)]  # through Z's first row of boxes
     ink = row[round(x * dpi) - 5:round((x + 5 * layout.cell) * dpi) + 5] < 200
@@ -242,7 +245,7 @@ def test_the_boxes_measure_14_mm_on_the_printed_page(class_set_files):
 @pytest.mark.parametrize("kind", ws.KINDS)
 def test_every_page_has_14_mm_boxes_and_room_to_work_inside_its_margins(kind, paper):
     W, H = ws.PAPER[paper]
-    inside = (ws._MARGIN, ws._MARGIN, W - ws._MARGIN, H - ws._MARGIN)
+    inside = (ws_layout.MARGIN, ws_layout.MARGIN, W - ws_layout.MARGIN, H - ws_layout.MARGIN)
 
     def within(a, b, tol=1e-9):  # rectangles (x0, y0, x1, y1), inches
         return b[0] - tol <= a[0] < a[2] <= b[2] + tol and b[1] - tol <= a[1] < a[3] <= b[3] + tol
@@ -252,16 +255,16 @@ def test_every_page_has_14_mm_boxes_and_room_to_work_inside_its_margins(kind, pa
 
     for level in ws.LEVELS:
         problem = ws.generate(kind, SEED, 0, ws.difficulty(level, kind))
-        pages = ws._plan(problem)
+        pages = ws_layout.plan(problem)
         assert len(pages) == (2 if kind == "block" else 1)
         for steps in pages:
-            lay = ws._layout(problem, steps, paper)
-            assert lay.cell * (1 - 2 * ws._PAD) * 25.4 >= 14, (kind, paper, level)
+            lay = ws_layout.page_layout(problem, steps, paper)
+            assert lay.cell * (1 - 2 * ws_layout.PAD) * 25.4 >= 14, (kind, paper, level)
             x, y, width = lay.notes
-            notes = (x, y - ws._notes_height(ws._notes(problem, steps), width), x + width, y)
+            notes = (x, y - ws_text.notes_height(ws_text.notes(problem, steps), width), x + width, y)
             grids = [(x, y - g.M.shape[0] * lay.cell, x + g.M.shape[1] * lay.cell, y)
                      for g, x, y, _ in lay.grids]
-            labelled = [(x0 - ws._NAME, y0, x1 + ws._LAB, y1 + 2 * ws._LINE)  # names, labels, titles
+            labelled = [(x0 - ws_layout.NAME, y0, x1 + ws_layout.LAB, y1 + 2 * ws_layout.LINE)  # names, labels, titles
                         for x0, y0, x1, y1 in grids]
             assert all(within(box, inside) for box in [notes, lay.room, *labelled])
             assert lay.room[3] - lay.room[1] >= 1.0 and lay.room[2] - lay.room[0] >= 2.5
@@ -318,7 +321,7 @@ def test_every_kind_renders_on_letter(kind, tmp_path):
     assert main(["worksheet", "--kind", kind, "--count", "2", "--seed", str(SEED),
                  "--paper", "letter", "--out", str(out)]) == 0
     assert b"/MediaBox [ 0 0 612 792 ]" in out.read_bytes()  # Letter in points
-    pages = 2 * len(ws._plan(ws.generate(kind, SEED)))
+    pages = 2 * len(ws_layout.plan(ws.generate(kind, SEED)))
     assert page_count(out) == page_count(tmp_path / f"{kind}-key.pdf") == pages
     assert len(rendered_pages(tmp_path / f"{kind}-key.pdf")) == pages
     for page in rendered_pages(out):
@@ -386,9 +389,9 @@ def test_a_file_that_appears_while_writing_is_not_overwritten(hard_links, tmp_pa
         if key:
             (tmp_path / "w-key.pdf").write_bytes(b"another program's")
 
-    monkeypatch.setattr(ws, "render_pdf", render_while_another_program_writes)
+    monkeypatch.setattr(ws_files, "render_pdf", render_while_another_program_writes)
     if not hard_links:
-        monkeypatch.setattr(ws.os, "link", no_hard_links)
+        monkeypatch.setattr(ws_files.os, "link", no_hard_links)
     with pytest.raises(SystemExit) as exc:
         main(["worksheet", "--seed", str(SEED), "--out", str(tmp_path / "w.pdf")])
     assert exc.value.code == 2
@@ -399,7 +402,7 @@ def test_a_file_that_appears_while_writing_is_not_overwritten(hard_links, tmp_pa
 
 
 def test_without_hard_links_the_files_are_still_written(tmp_path, monkeypatch):
-    monkeypatch.setattr(ws.os, "link", no_hard_links)
+    monkeypatch.setattr(ws_files.os, "link", no_hard_links)
     paths = ws.write_worksheets(ws.class_set("scores", SEED, 2), tmp_path / "w.pdf", with_json=True)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["w-key.pdf", "w.json", "w.pdf"]
     assert page_count(paths[0]) == page_count(paths[1]) == 2
@@ -437,7 +440,7 @@ def test_a_failure_while_writing_leaves_nothing_half_written(tmp_path, monkeypat
         if key:
             raise RuntimeError("disk full")
 
-    monkeypatch.setattr(ws, "render_pdf", render_then_fail)
+    monkeypatch.setattr(ws_files, "render_pdf", render_then_fail)
     with pytest.raises(RuntimeError):
         main(["worksheet", "--seed", "1", "--json", "--out", str(tmp_path / "w.pdf")])
     assert list(tmp_path.iterdir()) == []
