@@ -10,6 +10,8 @@ import pytest
 
 from helpers import checks
 from helpers.checks import CORRECT, INCORRECT, NOT_DONE, lesson01
+from helpers.checks import drawing as drawing_module
+from helpers.checks.drawing import marked_grid
 
 # Z = X·A: Z[i,j] = X[i,j] + X[i,j+1]; Z[1,1] = 5+6 = 11, Z[2,4] = 1+2 = 3, Z[3,5] = 1+0 = 1.
 Z_CELLS = (11, 3, 1)
@@ -77,10 +79,10 @@ def test_wrong_matrix_names_and_draws_the_wrong_cells(capsys):
 
 
 def test_in_ipython_the_grid_is_a_display_drawing_with_marks(monkeypatch):
-    monkeypatch.setattr(checks, "_in_ipython", lambda: True)
+    monkeypatch.setattr(drawing_module, "in_ipython", lambda: True)
     marks = np.zeros((4, 5), bool)
     marks[2, 3] = True
-    drawing = checks._marked_grid(R, marks, (["H1", "H2", "H3", "H4"], None), "t")
+    drawing = marked_grid(R, marks, (["H1", "H2", "H3", "H4"], None), "t")
     from helpers import display
 
     assert isinstance(drawing, display.Drawing)
