@@ -10,11 +10,13 @@ import time
 import numpy as np
 import pytest
 
-from helpers import cosine_similarity, embed, lesson02, one_hot
+from helpers import cosine_similarity, embed, one_hot
+from helpers import lesson02 as L
+from helpers.checks import lesson02 as check
 
-MOVIE = {name: i for i, name in enumerate(lesson02.MOVIES)}
-USER = {name: i for i, name in enumerate(lesson02.USERS)}
-WORD = {name: i for i, name in enumerate(lesson02.WORDS)}
+MOVIE = {name: i for i, name in enumerate(L.MOVIES)}
+USER = {name: i for i, name in enumerate(L.USERS)}
+WORD = {name: i for i, name in enumerate(L.WORDS)}
 
 
 # ---------------------------------------------------------------- the dot product
@@ -32,14 +34,14 @@ def test_dot_product_by_hand():
 
 
 def test_shapes_and_labels():
-    assert lesson02.MOVIE_FEATURES.shape == (len(lesson02.MOVIES), len(lesson02.FEATURES)) == (8, 3)
-    assert lesson02.USER_TASTES.shape == (len(lesson02.USERS), 3) == (10, 3)
-    assert lesson02.RATINGS.shape == lesson02.KNOWN.shape == (10, 8)
-    assert lesson02.FEATURES == ("romance", "action", "comedy")
+    assert L.MOVIE_FEATURES.shape == (len(L.MOVIES), len(L.FEATURES)) == (8, 3)
+    assert L.USER_TASTES.shape == (len(L.USERS), 3) == (10, 3)
+    assert L.RATINGS.shape == L.KNOWN.shape == (10, 8)
+    assert L.FEATURES == ("romance", "action", "comedy")
 
 
 def test_scores_by_hand():
-    R = lesson02.RATINGS
+    R = L.RATINGS
     # Ana (2, -1, 1) · Paris Kiss (3, -1, 1)
     assert R[USER["Ana"], MOVIE["Paris Kiss"]] == 2 * 3 + (-1) * (-1) + 1 * 1 == 8
     # Ben (-1, 2, 0) · Paris Kiss (3, -1, 1)
@@ -51,33 +53,33 @@ def test_scores_by_hand():
 
 
 def test_ratings_are_every_dot_product():
-    U, M = lesson02.USER_TASTES, lesson02.MOVIE_FEATURES
+    U, M = L.USER_TASTES, L.MOVIE_FEATURES
     for u in range(10):
         for m in range(8):
-            assert lesson02.RATINGS[u, m] == sum(int(U[u, f]) * int(M[m, f]) for f in range(3))
+            assert L.RATINGS[u, m] == sum(int(U[u, f]) * int(M[m, f]) for f in range(3))
 
 
 def test_best_movie_of_the_first_three_users():
     """The lesson recommends among the first four movies."""
-    S = lesson02.RATINGS[:3, :4]
-    assert [lesson02.MOVIES[int(j)] for j in S.argmax(axis=1)] == ["Paris Kiss", "Steel Fist", "Laugh Riot"]
+    S = L.RATINGS[:3, :4]
+    assert [L.MOVIES[int(j)] for j in S.argmax(axis=1)] == ["Paris Kiss", "Steel Fist", "Laugh Riot"]
 
 
 def test_known_mask():
-    known = lesson02.KNOWN
+    known = L.KNOWN
     assert known.dtype == bool
     assert known.sum() == 80 - 20 == 60
     assert (~known).sum(axis=1).tolist() == [2] * 10           # two hidden ratings per user
     assert known.sum(axis=0).min() >= 4                         # every movie is seen by >= 4 users
-    for u, m in lesson02.HIDDEN_PAIRS:
+    for u, m in L.HIDDEN_PAIRS:
         assert not known[u, m]
 
 
 def test_data_is_read_only():
     with pytest.raises(ValueError):
-        lesson02.RATINGS[0, 0] = 99
+        L.RATINGS[0, 0] = 99
     with pytest.raises(ValueError):
-        lesson02.KNOWN[0, 0] = False
+        L.KNOWN[0, 0] = False
 
 
 # ---------------------------------------------------------------- learning the features
@@ -86,14 +88,14 @@ def test_data_is_read_only():
 @pytest.fixture(scope="module")
 def fitted():
     t0 = time.perf_counter()
-    U, M, losses = lesson02.fit_features(lesson02.RATINGS, lesson02.KNOWN)
+    U, M, losses = L.fit_features(L.RATINGS, L.KNOWN)
     return U, M, losses, time.perf_counter() - t0
 
 
 def test_fit_is_fast_and_deterministic(fitted):
     U, M, _, seconds = fitted
     assert seconds < 1.0
-    U2, M2, _ = lesson02.fit_features(lesson02.RATINGS, lesson02.KNOWN)
+    U2, M2, _ = L.fit_features(L.RATINGS, L.KNOWN)
     assert np.array_equal(U, U2) and np.array_equal(M, M2)
     assert U.shape == (10, 3) and M.shape == (8, 3)
 
@@ -107,24 +109,24 @@ def test_fit_learns_the_known_ratings(fitted):
 
 def test_fit_predicts_the_hidden_ratings(fitted):
     U, M, _, _ = fitted
-    hidden = ~lesson02.KNOWN
-    miss = np.abs(U @ M.T - lesson02.RATINGS)[hidden]
+    hidden = ~L.KNOWN
+    miss = np.abs(U @ M.T - L.RATINGS)[hidden]
     assert miss.max() < 0.25                       # the lesson shows them rounded to 1 decimal
-    assert np.corrcoef((U @ M.T)[hidden], lesson02.RATINGS[hidden])[0, 1] > 0.999
+    assert np.corrcoef((U @ M.T)[hidden], L.RATINGS[hidden])[0, 1] > 0.999
 
 
 def test_fit_never_reads_the_hidden_ratings():
     """Changing a hidden rating must not change what is learned."""
-    changed = lesson02.RATINGS.copy()
-    changed[~lesson02.KNOWN] = 100
-    U1, M1, _ = lesson02.fit_features(lesson02.RATINGS, lesson02.KNOWN)
-    U2, M2, _ = lesson02.fit_features(changed, lesson02.KNOWN)
+    changed = L.RATINGS.copy()
+    changed[~L.KNOWN] = 100
+    U1, M1, _ = L.fit_features(L.RATINGS, L.KNOWN)
+    U2, M2, _ = L.fit_features(changed, L.KNOWN)
     assert np.array_equal(U1, U2) and np.array_equal(M1, M2)
 
 
 def test_learned_features_are_a_mix_of_the_hidden_ones(fitted):
     _, M, _, _ = fitted
-    M_true = lesson02.MOVIE_FEATURES.astype(float)
+    M_true = L.MOVIE_FEATURES.astype(float)
     B, *_ = np.linalg.lstsq(M_true, M, rcond=None)
     explained = 1 - np.sum((M_true @ B - M) ** 2) / np.sum((M - M.mean(axis=0)) ** 2)
     assert explained > 0.999
@@ -147,15 +149,15 @@ def test_fit_matches_torch_sgd():
     M0 = rng.normal(0.0, 0.5, size=(8, 3))
     U = torch.tensor(U0, requires_grad=True)
     M = torch.tensor(M0, requires_grad=True)
-    R = torch.tensor(lesson02.RATINGS, dtype=torch.float64)
-    known = torch.tensor(lesson02.KNOWN)
+    R = torch.tensor(L.RATINGS, dtype=torch.float64)
+    known = torch.tensor(L.KNOWN)
     opt = torch.optim.SGD([U, M], lr=lr, weight_decay=wd)
     for _ in range(steps):
         opt.zero_grad()
         loss = ((U @ M.T - R)[known] ** 2).mean()
         loss.backward()
         opt.step()
-    U_ours, M_ours, _ = lesson02.fit_features(lesson02.RATINGS, lesson02.KNOWN, steps=steps, lr=lr,
+    U_ours, M_ours, _ = L.fit_features(L.RATINGS, L.KNOWN, steps=steps, lr=lr,
                                               weight_decay=wd, seed=0)
     assert np.allclose(U_ours, U.detach().numpy(), atol=1e-10)
     assert np.allclose(M_ours, M.detach().numpy(), atol=1e-10)
@@ -174,7 +176,7 @@ def test_one_hot_vectors_are_all_sqrt2_apart():
 
 
 def test_one_hot_times_E_is_a_row_lookup():
-    E = lesson02.WORD_EMBEDDINGS
+    E = L.WORD_EMBEDDINGS
     milk = one_hot([WORD["milk"]], 5) @ E
     assert milk.tolist() == [[-1, 3, 0]]  # 0·row0 + 0·row1 + 0·row2 + 0·row3 + 1·row4
     ids = np.array([0, 2, 3, 4])
@@ -183,7 +185,7 @@ def test_one_hot_times_E_is_a_row_lookup():
 
 
 def test_cosine_similarity_by_hand():
-    E = lesson02.WORD_EMBEDDINGS
+    E = L.WORD_EMBEDDINGS
     black, brown, drank, milk = (E[WORD[w]] for w in ("black", "brown", "drank", "milk"))
     # black (3, 0, -1), brown (3, 1, 0): 9 / (√10 · √10)
     assert cosine_similarity(black, brown) == pytest.approx(9 / 10)
@@ -194,11 +196,11 @@ def test_cosine_similarity_by_hand():
 
 
 def test_black_is_closer_to_brown_than_to_anything_else():
-    E = lesson02.WORD_EMBEDDINGS
+    E = L.WORD_EMBEDDINGS
     sim = cosine_similarity(E[:, None, :], E[None, :, :])
     assert sim.shape == (5, 5)
     assert np.allclose(np.diag(sim), 1.0)
-    others = [w for w in lesson02.WORDS if w != "black"]
+    others = [w for w in L.WORDS if w != "black"]
     best = max(others, key=lambda w: sim[WORD["black"], WORD[w]])
     assert best == "brown"
     assert sim[WORD["black"], WORD["milk"]] < 0
@@ -207,8 +209,6 @@ def test_black_is_closer_to_brown_than_to_anything_else():
 # ---------------------------------------------------------------- exercise checks (solutions/02)
 
 from check_harness import check_table_tests  # noqa: E402
-
-check = lesson02.check
 
 
 def _solution_score_table(tastes, features):

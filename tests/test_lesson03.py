@@ -6,7 +6,9 @@ import math
 import numpy as np
 import pytest
 
-from helpers import lesson03, scaled_dot_product_attention, softmax
+from helpers import lesson03 as L
+from helpers import scaled_dot_product_attention, softmax
+from helpers.checks import lesson03 as check
 
 E = math.e
 
@@ -16,7 +18,7 @@ E = math.e
 
 def test_hand_raw_scores():
     # x1 = (1, 0), x2 = (1, 1), x3 = (0, 2)
-    X = lesson03.HAND_X
+    X = L.HAND_X
     expected = [
         [1 * 1 + 0 * 0, 1 * 1 + 0 * 1, 1 * 0 + 0 * 2],   # 1, 1, 0
         [1 * 1 + 1 * 0, 1 * 1 + 1 * 1, 1 * 0 + 1 * 2],   # 1, 2, 2
@@ -26,7 +28,7 @@ def test_hand_raw_scores():
 
 
 def test_hand_weights():
-    _, W = lesson03.self_attention(lesson03.HAND_X)
+    _, W = L.self_attention(L.HAND_X)
     expected = np.array([
         np.array([E, E, 1]) / (2 * E + 1),                   # e¹, e¹, e⁰
         np.array([E, E**2, E**2]) / (E + 2 * E**2),          # e¹, e², e²
@@ -38,7 +40,7 @@ def test_hand_weights():
 
 
 def test_hand_outputs():
-    Y, _ = lesson03.self_attention(lesson03.HAND_X)
+    Y, _ = L.self_attention(L.HAND_X)
     # y1 = (e·(1,0) + e·(1,1) + 1·(0,2)) / (2e + 1)
     assert np.allclose(Y[0], [2 * E / (2 * E + 1), (E + 2) / (2 * E + 1)])
     # y3 = (1·(1,0) + e²·(1,1) + e⁴·(0,2)) / (1 + e² + e⁴)
@@ -50,8 +52,8 @@ def test_hand_outputs():
 
 def test_matches_the_kernel_with_scale_1():
     rng = np.random.default_rng(3)
-    for X in (lesson03.HAND_X, lesson03.SENTENCE_X, rng.integers(-3, 4, size=(2, 5, 4))):
-        Y, W = lesson03.self_attention(X)
+    for X in (L.HAND_X, L.SENTENCE_X, rng.integers(-3, 4, size=(2, 5, 4))):
+        Y, W = L.self_attention(X)
         Y_k, W_k = scaled_dot_product_attention(X, X, X, scale=1.0)
         assert np.allclose(Y, Y_k) and np.allclose(W, W_k)
         assert np.allclose(Y, softmax(np.asarray(X) @ np.swapaxes(X, -1, -2), axis=-1) @ X)
@@ -59,15 +61,15 @@ def test_matches_the_kernel_with_scale_1():
 
 def test_rejects_a_single_vector():
     with pytest.raises(ValueError, match=r"\(\.\.\., n, d_model\)"):
-        lesson03.self_attention([1, 2, 3])
+        L.self_attention([1, 2, 3])
 
 
 # ---------------------------------------------------------------- the sentence
 
 
 def test_sentence_scores():
-    S = lesson03.SENTENCE_X
-    words = lesson03.SENTENCE
+    S = L.SENTENCE_X
+    words = L.SENTENCE
     assert S.shape == (6, 3) and words == ("the", "cat", "walks", "on", "the", "street")
     raw = S @ S.T
     cat, walks, the = 1, 2, 0
@@ -78,7 +80,7 @@ def test_sentence_scores():
 
 
 def test_sentence_weights():
-    Y, W = lesson03.self_attention(lesson03.SENTENCE_X)
+    Y, W = L.self_attention(L.SENTENCE_X)
     assert np.allclose(W.sum(axis=-1), 1.0) and np.all(W > 0)
     assert int(np.argmax(W[1])) == 2                          # cat attends most to walks
     assert round(float(W[1, 2]), 2) == 0.87
@@ -96,20 +98,20 @@ def test_permutation_equivariance(seed):
     rng = np.random.default_rng(seed)
     X = rng.integers(-3, 4, size=(6, 4))
     perm = rng.permutation(6)
-    Y, W = lesson03.self_attention(X)
-    Y_p, W_p = lesson03.self_attention(X[perm])
+    Y, W = L.self_attention(X)
+    Y_p, W_p = L.self_attention(X[perm])
     assert np.allclose(Y_p, Y[perm])
     assert np.allclose(W_p, W[perm][:, perm])
 
 
 def test_lesson_permutations():
-    Y, _ = lesson03.self_attention(lesson03.HAND_X)
-    Y_p, _ = lesson03.self_attention(lesson03.HAND_X[[2, 0, 1]])
+    Y, _ = L.self_attention(L.HAND_X)
+    Y_p, _ = L.self_attention(L.HAND_X[[2, 0, 1]])
     assert np.allclose(Y_p, Y[[2, 0, 1]])
     perm = [5, 3, 0, 2, 4, 1]
-    assert [lesson03.SENTENCE[p] for p in perm] == ["street", "on", "the", "walks", "the", "cat"]
-    _, W = lesson03.self_attention(lesson03.SENTENCE_X)
-    _, W_p = lesson03.self_attention(lesson03.SENTENCE_X[perm])
+    assert [L.SENTENCE[p] for p in perm] == ["street", "on", "the", "walks", "the", "cat"]
+    _, W = L.self_attention(L.SENTENCE_X)
+    _, W_p = L.self_attention(L.SENTENCE_X[perm])
     assert W_p[5, 3] == pytest.approx(W[1, 2])   # (cat, walks) moves to row 5, column 3
 
 
@@ -117,17 +119,17 @@ def test_outputs_are_weighted_averages():
     """Every output lies inside the box spanned by the inputs, feature by feature."""
     rng = np.random.default_rng(7)
     X = rng.normal(size=(5, 3))
-    Y, _ = lesson03.self_attention(X)
+    Y, _ = L.self_attention(X)
     assert np.all(Y <= X.max(axis=0) + 1e-12) and np.all(Y >= X.min(axis=0) - 1e-12)
 
 
 def test_batched_equals_one_at_a_time():
     rng = np.random.default_rng(0)
     Xb = rng.integers(-2, 3, size=(2, 4, 3))
-    Y, W = lesson03.self_attention(Xb)
+    Y, W = L.self_attention(Xb)
     assert Y.shape == (2, 4, 3) and W.shape == (2, 4, 4)
     for b in range(2):
-        Y1, W1 = lesson03.self_attention(Xb[b])
+        Y1, W1 = L.self_attention(Xb[b])
         assert np.allclose(Y[b], Y1) and np.allclose(W[b], W1)
 
 
@@ -150,7 +152,7 @@ def test_matches_torch_bmm():
     raw = torch.bmm(xt, xt.transpose(1, 2))
     weights = torch.nn.functional.softmax(raw, dim=2)
     y = torch.bmm(weights, xt)
-    Y, W = lesson03.self_attention(x)
+    Y, W = L.self_attention(x)
     assert np.allclose(W, weights.numpy(), atol=1e-12)
     assert np.allclose(Y, y.numpy(), atol=1e-12)
 
@@ -159,14 +161,12 @@ def test_matches_torch_bmm():
 
 from check_harness import check_table_tests  # noqa: E402
 
-check = lesson03.check
-
 
 def test_exercise_numbers_by_hand():
     # t1 = (2, 1), t2 = (1, 0), t3 = (0, 1)
-    X = lesson03.EX_X
+    X = L.EX_X
     assert (X @ X.T).tolist() == [[4 + 1, 2 + 0, 0 + 1], [2 + 0, 1 + 0, 0 + 0], [0 + 1, 0 + 0, 0 + 1]]
-    Y, W = lesson03.self_attention(X)
+    Y, W = L.self_attention(X)
     s = E**2 + E + 1                                       # row t2: raw (2, 1, 0)
     assert np.allclose(W[1], [E**2 / s, E / s, 1 / s])
     assert np.round(W[1], 2).tolist() == [0.67, 0.24, 0.09]
@@ -187,7 +187,7 @@ def _sol_batched(X):
     return softmax(X @ X.transpose(0, 2, 1), axis=-1) @ X
 
 
-_Y, _W = lesson03.self_attention(lesson03.EX_X)
+_Y, _W = L.self_attention(L.EX_X)
 
 CHECKS = {
     "raw_scores": (check.raw_scores, ([[5, 2, 1], [2, 1, 0], [1, 0, 1]],), [

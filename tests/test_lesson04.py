@@ -11,6 +11,7 @@ import pytest
 
 from helpers import causal_mask, linear, scaled_dot_product_attention, softmax
 from helpers import lesson04 as L
+from helpers.checks import lesson04 as check
 
 
 def qkv(text, W_q=L.W_Q, W_k=L.W_K, W_v=L.W_V):
@@ -171,7 +172,6 @@ def test_matches_pytorch(text):
 # ------------------------------------------------------------------ exercise checks (exercises/04)
 
 from check_harness import assert_diagnosed, hand_and_code_tests  # noqa: E402
-from helpers.lesson04 import check  # noqa: E402
 
 
 def _attention_solution(Q, K, V, mask=None):

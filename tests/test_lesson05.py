@@ -5,8 +5,8 @@ import math
 import numpy as np
 import pytest
 
-from helpers import linear, multi_head_attention, scaled_dot_product_attention
 from helpers import lesson05 as L
+from helpers import linear, multi_head_attention, scaled_dot_product_attention
 
 
 def by_hand():
@@ -127,7 +127,8 @@ def test_matches_pytorch_multihead_attention():
 # ------------------------------------------------------------------ exercise checks (exercises/05)
 
 from check_harness import assert_diagnosed, hand_and_code_tests  # noqa: E402
-from helpers.lesson05 import check  # noqa: E402
+
+from helpers.checks import lesson05 as check  # noqa: E402
 
 
 # written out here (not helpers' code): split = reshape (n, h, d_k) then swap the first two axes

@@ -6,26 +6,26 @@ import numpy as np
 import pytest
 
 from helpers import cosine_similarity, embed, one_hot, positional_encoding
-from helpers.lesson06 import D_MODEL, E, SENTENCE, SWAPPED, VOCAB, embed_with_position, encode, tokenize
+from helpers import lesson06 as L
 
 
 def test_tokenizer_and_ids():
-    assert tokenize(SENTENCE) == ["the", "cat", "sat", "on", "the", "rug"]
+    assert L.tokenize(L.SENTENCE) == ["the", "cat", "sat", "on", "the", "rug"]
     # the=1, cat=4, sat=6, on=7, rug=8 in VOCAB
-    assert encode(SENTENCE).tolist() == [1, 4, 6, 7, 1, 8]
-    assert encode(SWAPPED).tolist() == [1, 8, 6, 7, 1, 4]
-    assert encode("The dog sat on the sofa.").tolist() == [1, 5, 6, 7, 1, 0]  # sofa -> <unk>
-    assert VOCAB[0] == "<unk>" and len(VOCAB) == E.shape[0] == 9
+    assert L.encode(L.SENTENCE).tolist() == [1, 4, 6, 7, 1, 8]
+    assert L.encode(L.SWAPPED).tolist() == [1, 8, 6, 7, 1, 4]
+    assert L.encode("The dog sat on the sofa.").tolist() == [1, 5, 6, 7, 1, 0]  # sofa -> <unk>
+    assert L.VOCAB[0] == "<unk>" and len(L.VOCAB) == L.E.shape[0] == 9
 
 
 def test_one_hot_times_E_picks_rows():
-    ids = encode(SENTENCE)
-    O = one_hot(ids, len(VOCAB))
+    ids = L.encode(L.SENTENCE)
+    O = one_hot(ids, len(L.VOCAB))
     assert O.shape == (6, 9) and O.sum() == 6
     # the cat row: a single 1 in column 4, so (cat, f1) = 1·E[4, 0] = 2
-    assert (O @ E)[1, 0] == 2
-    assert np.array_equal(O @ E, embed(ids, E))
-    assert np.array_equal(embed(ids, E)[1], [2, 0, 1, 0])
+    assert (O @ L.E)[1, 0] == 2
+    assert np.array_equal(O @ L.E, embed(ids, L.E))
+    assert np.array_equal(embed(ids, L.E)[1], [2, 0, 1, 0])
 
 
 def test_one_hot_vectors_are_all_sqrt2_apart():
@@ -37,11 +37,11 @@ def test_one_hot_vectors_are_all_sqrt2_apart():
 
 def test_cosine_similarities_of_the_lesson():
     # black [0,2,1,0], brown [0,2,1,1]: 5 / (√5 √6)
-    assert cosine_similarity(E[2], E[3]) == pytest.approx(5 / math.sqrt(30))
+    assert cosine_similarity(L.E[2], L.E[3]) == pytest.approx(5 / math.sqrt(30))
     # cat [2,0,1,0], dog [2,1,1,0]: 5 / (√5 √6)
-    assert cosine_similarity(E[4], E[5]) == pytest.approx(5 / math.sqrt(30))
+    assert cosine_similarity(L.E[4], L.E[5]) == pytest.approx(5 / math.sqrt(30))
     # black, cat: 1 / (√5 √5)
-    assert cosine_similarity(E[2], E[4]) == pytest.approx(0.2)
+    assert cosine_similarity(L.E[2], L.E[4]) == pytest.approx(0.2)
 
 
 def test_positional_encoding_row_2_by_hand():
@@ -61,11 +61,11 @@ def test_positional_rows_distinct_and_of_equal_length():
 
 
 def test_input_is_scaled_embedding_plus_position():
-    ids = encode(SENTENCE)
-    x = embed_with_position(ids)
-    assert np.allclose(x, 2 * E[ids] + positional_encoding(6, 4))  # √4 = 2
+    ids = L.encode(L.SENTENCE)
+    x = L.embed_with_position(ids)
+    assert np.allclose(x, 2 * L.E[ids] + positional_encoding(6, 4))  # √4 = 2
     # the two "the" rows were equal before the positions were added, not after
-    assert np.array_equal(E[ids][0], E[ids][4])
+    assert np.array_equal(L.E[ids][0], L.E[ids][4])
     assert not np.allclose(x[0], x[4])
 
 
@@ -79,16 +79,16 @@ def _self_attention(X):
 
 def test_swapping_words_without_positions_only_swaps_outputs():
     swap = [0, 5, 2, 3, 4, 1]
-    Y1 = _self_attention(embed(encode(SENTENCE), E))
-    Y2 = _self_attention(embed(encode(SWAPPED), E))
+    Y1 = _self_attention(embed(L.encode(L.SENTENCE), L.E))
+    Y2 = _self_attention(embed(L.encode(L.SWAPPED), L.E))
     assert np.allclose(Y2[swap], Y1)
     assert np.allclose(Y1[0], Y1[4])  # the two "the"s
 
 
 def test_swapping_words_with_positions_changes_outputs():
     swap = [0, 5, 2, 3, 4, 1]
-    P1 = _self_attention(embed_with_position(encode(SENTENCE)))
-    P2 = _self_attention(embed_with_position(encode(SWAPPED)))
+    P1 = _self_attention(L.embed_with_position(L.encode(L.SENTENCE)))
+    P2 = _self_attention(L.embed_with_position(L.encode(L.SWAPPED)))
     diff = np.abs(P2[swap] - P1).max(axis=1)
     assert diff.max() == pytest.approx(2.70, abs=0.01)
     assert (diff[[1, 3, 5]] > 1).all()  # cat, on, rug
@@ -98,7 +98,7 @@ def test_swapping_words_with_positions_changes_outputs():
 def test_lesson03_self_attention_agrees():
     from helpers.lesson03 import self_attention
 
-    X = embed_with_position(encode(SENTENCE))
+    X = L.embed_with_position(L.encode(L.SENTENCE))
     assert np.allclose(self_attention(X)[0], _self_attention(X))
 
 
@@ -106,17 +106,25 @@ def test_embed_and_position_shapes_with_paper_sizes():
     rng = np.random.default_rng(0)
     E_big = rng.normal(0, 1 / math.sqrt(512), size=(100, 512))
     ids = np.array([3, 14, 15, 92, 65])
-    x = embed_with_position(ids, E_big)
+    x = L.embed_with_position(ids, E_big)
     assert x.shape == (5, 512)
     assert np.allclose(x, E_big[ids] * math.sqrt(512) + positional_encoding(5, 512))
-    assert D_MODEL == 4
+    assert L.D_MODEL == 4
 
 
 # ---------------------------------------------------------------- exercise checks
 
-from check_harness import (BAD_FUNCTIONS, assert_correct, assert_diagnosed, assert_not_done,  # noqa: E402
-                           assert_survives, function_calls, garbage_calls)
-from helpers.lesson06 import check  # noqa: E402
+from check_harness import (  # noqa: E402
+    BAD_FUNCTIONS,
+    assert_correct,
+    assert_diagnosed,
+    assert_not_done,
+    assert_survives,
+    function_calls,
+    garbage_calls,
+)
+
+from helpers.checks import lesson06 as check  # noqa: E402
 
 
 def test_token_ids_check(capsys):

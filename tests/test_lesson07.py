@@ -5,19 +5,19 @@ import math
 import numpy as np
 import pytest
 
-from helpers import encoder_layer, ffn, init_encoder_layer, layer_norm, sheet
+from helpers import encoder_layer, ffn, init_encoder_layer, layer_norm
+from helpers import lesson01 as sheet
+from helpers import lesson07 as L
 from helpers.lesson06 import SENTENCE, embed_with_position, encode
-from helpers.lesson07 import (LN_BETA, LN_GAMMA, LN_ROW, PAPER, count_parameters, encoder,
-                              encoder_layer_parameter_count, init_encoder, parameter_arrays)
 
 
 def test_layer_norm_by_hand():
     # x = [0, 6, 6, 8]: mean 20/4 = 5, deviations [-5, 1, 1, 3], variance 36/4 = 9, sigma 3
-    assert LN_ROW.tolist() == [0, 6, 6, 8]
+    assert L.LN_ROW.tolist() == [0, 6, 6, 8]
     x_hat = np.array([-5, 1, 1, 3]) / 3
-    assert np.allclose(layer_norm(LN_ROW, np.ones(4), np.zeros(4)), x_hat, atol=1e-5)
+    assert np.allclose(layer_norm(L.LN_ROW, np.ones(4), np.zeros(4)), x_hat, atol=1e-5)
     # gamma [3, 3, 3, 1], beta [0, 1, 0, 0]: [-5, 1 + 1, 1, 1]
-    assert np.allclose(layer_norm(LN_ROW, LN_GAMMA, LN_BETA), [-5, 2, 1, 1], atol=1e-5)
+    assert np.allclose(layer_norm(L.LN_ROW, L.LN_GAMMA, L.LN_BETA), [-5, 2, 1, 1], atol=1e-5)
 
 
 def test_residual_on_the_sheet():
@@ -49,30 +49,30 @@ def test_encoder_layer_step_by_step_equals_kernel():
 
 
 def test_encoder_is_a_loop_over_layers():
-    layers = init_encoder(3, 4, 8, np.random.default_rng(1))
+    layers = L.init_encoder(3, 4, 8, np.random.default_rng(1))
     assert len(layers) == 3
     x = embed_with_position(encode(SENTENCE))
     expected = encoder_layer(encoder_layer(encoder_layer(x, layers[0], 2), layers[1], 2), layers[2], 2)
-    assert np.allclose(encoder(x, layers, 2), expected)
-    assert encoder(x, [], 2) is x or np.array_equal(encoder(x, [], 2), x)
+    assert np.allclose(L.encoder(x, layers, 2), expected)
+    assert L.encoder(x, [], 2) is x or np.array_equal(L.encoder(x, [], 2), x)
 
 
 def test_parameter_count_of_one_paper_layer():
     # 4·(512·512 + 512) + (2048·512 + 2048) + (512·2048 + 512) + 2·2·512
     by_hand = 4 * 262_656 + 1_050_624 + 1_049_088 + 2_048
     assert by_hand == 3_152_384
-    assert encoder_layer_parameter_count(512, 2048) == 3_152_384
+    assert L.encoder_layer_parameter_count(512, 2048) == 3_152_384
     p = init_encoder_layer(512, 2048, np.random.default_rng(0))
-    assert count_parameters(p) == 3_152_384
-    assert len(parameter_arrays(p)) == 16
-    assert count_parameters([p, p]) == 2 * 3_152_384
-    assert PAPER == {"N": 6, "d_model": 512, "d_ff": 2048, "h": 8}
+    assert L.count_parameters(p) == 3_152_384
+    assert len(L.parameter_arrays(p)) == 16
+    assert L.count_parameters([p, p]) == 2 * 3_152_384
+    assert L.PAPER == {"N": 6, "d_model": 512, "d_ff": 2048, "h": 8}
 
 
 @pytest.mark.parametrize("d_model,d_ff", [(4, 8), (6, 10), (512, 2048)])
 def test_formula_matches_counted_arrays(d_model, d_ff):
     p = init_encoder_layer(d_model, d_ff, np.random.default_rng(0))
-    assert count_parameters(p) == encoder_layer_parameter_count(d_model, d_ff)
+    assert L.count_parameters(p) == L.encoder_layer_parameter_count(d_model, d_ff)
 
 
 @pytest.mark.reference
@@ -87,22 +87,30 @@ def test_layer_norm_row_matches_pytorch():
     torch = pytest.importorskip("torch")
     ln = torch.nn.LayerNorm(4)
     with torch.no_grad():
-        ln.weight.copy_(torch.tensor(LN_GAMMA, dtype=torch.float64))
-        ln.bias.copy_(torch.tensor(LN_BETA, dtype=torch.float64))
-    expected = ln.double()(torch.tensor(LN_ROW, dtype=torch.float64)).detach().numpy()
-    assert np.allclose(layer_norm(LN_ROW, LN_GAMMA, LN_BETA), expected)
+        ln.weight.copy_(torch.tensor(L.LN_GAMMA, dtype=torch.float64))
+        ln.bias.copy_(torch.tensor(L.LN_BETA, dtype=torch.float64))
+    expected = ln.double()(torch.tensor(L.LN_ROW, dtype=torch.float64)).detach().numpy()
+    assert np.allclose(layer_norm(L.LN_ROW, L.LN_GAMMA, L.LN_BETA), expected)
 
 
 # ---------------------------------------------------------------- exercise checks
 
-from check_harness import (GARBAGE, assert_correct, assert_diagnosed, assert_not_done,  # noqa: E402
-                           assert_survives, function_calls, garbage_calls)
-from helpers.lesson07 import EX_ROW, check  # noqa: E402
+from check_harness import (  # noqa: E402
+    GARBAGE,
+    assert_correct,
+    assert_diagnosed,
+    assert_not_done,
+    assert_survives,
+    function_calls,
+    garbage_calls,
+)
+
+from helpers.checks import lesson07 as check  # noqa: E402
 
 
 def test_mean_and_variance_check(capsys):
     # [1, 3, 3, 9]: mean 16/4 = 4; deviations -3, -1, -1, 5; variance (9+1+1+25)/4 = 9
-    assert EX_ROW.tolist() == [1, 3, 3, 9]
+    assert L.EX_ROW.tolist() == [1, 3, 3, 9]
     assert_correct(check.mean_and_variance(4, 9), capsys)
     assert_diagnosed(check.mean_and_variance(4, 12), "d_model - 1", capsys)
     assert_diagnosed(check.mean_and_variance(4, 3), "standard deviation", capsys)
