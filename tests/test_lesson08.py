@@ -1,24 +1,25 @@
 """Lesson 08: the hand-made translator and the numbers the lesson claims."""
 
-from dataclasses import replace
 import math
+from dataclasses import replace
 
 import numpy as np
 import pytest
 
 from helpers import causal_mask, scaled_dot_product_attention, softmax
-from helpers import translate as tr
+from helpers import lesson08 as L
+from helpers.checks import lesson08 as check
 
 
 def _without(name):
-    return replace(tr.WEIGHTS, **{name: np.zeros_like(getattr(tr.WEIGHTS, name))})
+    return replace(L.WEIGHTS, **{name: np.zeros_like(getattr(L.WEIGHTS, name))})
 
 
 # ---------------------------------------------------------------- the translations
 
 
 def test_translates_the_ball_is_blue():
-    assert tr.translate("the ball is blue") == "la bola es azul"
+    assert L.translate("the ball is blue") == "la bola es azul"
 
 
 @pytest.mark.parametrize("english, spanish", [
@@ -28,64 +29,64 @@ def test_translates_the_ball_is_blue():
     ("The Ball Is Blue", "la bola es azul"),     # case does not matter
 ])
 def test_other_sentences(english, spanish):
-    assert tr.translate(english) == spanish
+    assert L.translate(english) == spanish
 
 
 def test_alignment_follows_the_source_order():
     # Shuffling the English shuffles the Spanish the same way: word t comes from source position t.
-    assert tr.translate("is the ball blue") == "es la bola azul"
-    assert tr.translate("blue is the ball") == "azul es la bola"
+    assert L.translate("is the ball blue") == "es la bola azul"
+    assert L.translate("blue is the ball") == "azul es la bola"
 
 
 def test_unknown_word_is_a_clear_error():
     with pytest.raises(ValueError, match="unknown source word 'dog'"):
-        tr.translate("the dog is blue")
+        L.translate("the dog is blue")
 
 
 def test_greedy_steps_feed_back_their_own_output():
-    steps = tr.translate_steps("the ball is blue")
+    steps = L.translate_steps("the ball is blue")
     assert [s for s, _ in steps] == [
         ["<s>"], ["<s>", "la"], ["<s>", "la", "bola"], ["<s>", "la", "bola", "es"],
         ["<s>", "la", "bola", "es", "azul"],
     ]
     for _, p in steps:
-        assert p.shape == (len(tr.TGT_VOCAB),)
+        assert p.shape == (len(L.TGT_VOCAB),)
         assert math.isclose(p.sum(), 1.0)
-    assert tr.TGT_VOCAB[int(np.argmax(steps[-1][1]))] == "</s>"
+    assert L.TGT_VOCAB[int(np.argmax(steps[-1][1]))] == "</s>"
 
 
 # ---------------------------------------------------------------- every part has a job
 
 
 def test_without_cross_attention_it_cannot_translate():
-    broken = tr.translate("the ball is blue", _without("W_v_same"))
+    broken = L.translate("the ball is blue", _without("W_v_same"))
     assert broken != "la bola es azul"
     assert "bola" not in broken and "azul" not in broken
 
 
 def test_without_self_attention_agreement_breaks():
-    assert tr.translate("the car is red", _without("W_v_self")) == "el coche es roja"
+    assert L.translate("the car is red", _without("W_v_self")) == "el coche es roja"
 
 
 def test_without_the_next_head_the_article_breaks():
-    assert tr.translate("the car is red", _without("W_v_next")) == "la coche es rojo"
+    assert L.translate("the car is red", _without("W_v_next")) == "la coche es rojo"
 
 
 def test_the_mask_hides_the_future():
-    run = tr.decode(["<s>", "el", "coche", "es", "rojo"], tr.split("the car is red"))
+    run = L.decode(["<s>", "el", "coche", "es", "rojo"], L.split("the car is red"))
     W = run["self_weights"]
     assert np.all(W[~causal_mask(5)] == 0)
     assert W[0, 0] == 1.0                       # <s> sees only itself
     np.testing.assert_allclose(W[1, :2], [0.5, 0.5])   # "el": two tokens, no noun
-    unmasked = tr.decode(["<s>", "el", "coche", "es", "rojo"], tr.split("the car is red"), masked=False)
+    unmasked = L.decode(["<s>", "el", "coche", "es", "rojo"], L.split("the car is red"), masked=False)
     assert unmasked["self_weights"][0, 2] > 0.99   # without the mask <s> would read "coche"
 
 
 def test_parallel_run_with_mask_equals_greedy_steps():
     # Teacher forcing (all positions at once, with the mask) predicts what greedy decoding wrote.
-    steps = tr.translate_steps("the car is red")
+    steps = L.translate_steps("the car is red")
     final_tokens = steps[-1][0]
-    run = tr.decode(final_tokens, tr.split("the car is red"))
+    run = L.decode(final_tokens, L.split("the car is red"))
     for t, (_, p) in enumerate(steps):
         np.testing.assert_allclose(run["probs"][t], p, atol=1e-12)
 
@@ -107,8 +108,8 @@ def test_minus_99_is_practically_zero():
 
 
 def test_self_attention_scores_by_hand():
-    Y = tr.target_features(["<s>", "el", "coche", "es"])
-    w = tr.WEIGHTS
+    Y = L.target_features(["<s>", "el", "coche", "es"])
+    w = L.WEIGHTS
     q = Y @ w.W_q_self.T + w.b_q_self
     k = Y @ w.W_k_self.T
     assert q.ravel().tolist() == [10, 10, 10, 10]   # every position asks "where is a noun?"
@@ -116,23 +117,23 @@ def test_self_attention_scores_by_hand():
 
 
 def test_cross_attention_scores_by_hand():
-    w = tr.WEIGHTS
-    Y = tr.target_features(["<s>", "el", "coche", "es", "rojo"])
-    M = tr.source_features(tr.split("the car is red"))
+    w = L.WEIGHTS
+    Y = L.target_features(["<s>", "el", "coche", "es", "rojo"])
+    M = L.source_features(L.split("the car is red"))
     S = (Y @ w.W_q_same.T) @ (M @ w.W_k_same.T).T
     np.testing.assert_array_equal(S, 30 * np.eye(5))  # 30 where target position = source position
     S_next = (Y @ w.W_q_next.T) @ (M @ w.W_k_next.T).T
     np.testing.assert_array_equal(S_next, 30 * np.eye(5, k=1))
-    run = tr.decode(["<s>", "el", "coche", "es", "rojo"], tr.split("the car is red"))
+    run = L.decode(["<s>", "el", "coche", "es", "rojo"], L.split("the car is red"))
     # 30 / sqrt(9) = 10; e^10 / (e^10 + 4) = 0.99982
     np.testing.assert_allclose(np.diag(run["same_weights"]), math.exp(10) / (math.exp(10) + 4))
     np.testing.assert_allclose(run["next_weights"][4], [0.2] * 5)  # no position 5: uniform
 
 
 def test_output_logit_el_by_hand():
-    run = tr.decode(["<s>"], tr.split("the car is red"))
-    el = tr.TGT_VOCAB.index("el")
-    la = tr.TGT_VOCAB.index("la")
+    run = L.decode(["<s>"], L.split("the car is red"))
+    el = L.TGT_VOCAB.index("el")
+    la = L.TGT_VOCAB.index("la")
     a = math.exp(10) / (math.exp(10) + 4)   # weight of the matching source word
     # el = 4 * a (it is "the") + 2 * a ("car" is masculine); la = 4 * a + bias 1
     assert math.isclose(run["logits"][0, el], 4 * a + 2 * a)
@@ -141,18 +142,26 @@ def test_output_logit_el_by_hand():
 
 
 def test_probabilities_sum_to_one():
-    run = tr.decode(["<s>", "la", "bola", "es", "azul"], tr.split("the ball is blue"))
+    run = L.decode(["<s>", "la", "bola", "es", "azul"], L.split("the ball is blue"))
     np.testing.assert_allclose(run["probs"].sum(axis=1), 1.0)
-    assert [tr.TGT_VOCAB[i] for i in run["probs"].argmax(axis=1)] == ["la", "bola", "es", "azul", "</s>"]
+    assert [L.TGT_VOCAB[i] for i in run["probs"].argmax(axis=1)] == ["la", "bola", "es", "azul", "</s>"]
 
 
 # ---------------------------------------------------------------- exercise checks (exercises/08)
 
-from check_harness import (BAD_RETURNS, INCORRECT, assert_correct, assert_diagnosed,  # noqa: E402
-                           assert_not_done, assert_survives, function_calls, garbage_calls, not_done_stub)
-from helpers import linear  # noqa: E402
+from check_harness import (  # noqa: E402
+    BAD_RETURNS,
+    INCORRECT,
+    assert_correct,
+    assert_diagnosed,
+    assert_not_done,
+    assert_survives,
+    function_calls,
+    garbage_calls,
+    not_done_stub,
+)
 
-check = tr.check
+from helpers import linear  # noqa: E402
 
 
 def _fresh():
@@ -257,11 +266,11 @@ def test_greedy_decode_check():
     assert_survives(check.greedy_decode, function_calls())
 
 
-def test_greedy_reference_on_the_translator():
-    words = tr.split("the ball is blue")
-    ids = tr.greedy_reference(lambda ids: tr.decode([tr.TGT_VOCAB[i] for i in ids], words)["probs"][-1],
-                              0, 1, tr.MAX_LEN)
-    assert [tr.TGT_VOCAB[i] for i in ids] == ["<s>", "la", "bola", "es", "azul", "</s>"]
+def test_greedy_decode_on_the_translator():
+    words = L.split("the ball is blue")
+    ids = L.greedy_decode(lambda ids: L.decode([L.TGT_VOCAB[i] for i in ids], words)["probs"][-1],
+                          0, 1, L.MAX_LEN)
+    assert [L.TGT_VOCAB[i] for i in ids] == ["<s>", "la", "bola", "es", "azul", "</s>"]
 
 
 def test_progress_lists_all_seven(capsys):

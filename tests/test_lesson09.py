@@ -6,10 +6,21 @@ import numpy as np
 import pytest
 
 from helpers import embed
-from helpers.lesson06 import E, SENTENCE, encode
-from helpers.lesson09 import (B, W_H, W_X, attention, attention_graph, attention_influence_on_last,
-                              path_length, rnn, rnn_graph, rnn_influence_of_first, rnn_influence_on_last,
-                              rnn_step)
+from helpers.lesson06 import SENTENCE, E, encode
+from helpers.lesson09 import (
+    W_H,
+    W_X,
+    B,
+    attention,
+    attention_graph,
+    attention_influence_on_last,
+    path_length,
+    rnn,
+    rnn_graph,
+    rnn_influence_of_first,
+    rnn_influence_on_last,
+    rnn_step,
+)
 
 X = embed(encode(SENTENCE), E)  # the cat sat on the rug, (6, 4)
 
@@ -105,9 +116,18 @@ def test_attention_influence_against_analytic_jacobian():
 
 # ---------------------------------------------------------------- exercise checks
 
-from check_harness import (GARBAGE, assert_correct, assert_diagnosed, assert_not_done,  # noqa: E402
-                           assert_survives, function_calls, garbage_calls)
-from helpers.lesson09 import check, first_word_jacobian  # noqa: E402
+from check_harness import (  # noqa: E402
+    GARBAGE,
+    assert_correct,
+    assert_diagnosed,
+    assert_not_done,
+    assert_survives,
+    function_calls,
+    garbage_calls,
+)
+
+from helpers.checks import lesson09 as check  # noqa: E402
+from helpers.lesson09 import first_word_jacobian  # noqa: E402
 
 
 def test_first_step_of_dog_check(capsys):

@@ -1,4 +1,4 @@
-"""Lesson 10: the assembled model (helpers.model) and the numbers the lesson claims.
+"""Lesson 10: the assembled model (helpers.lesson10) and the numbers the lesson claims.
 
 The comparison with torch.nn.Transformer is in tests/test_model_reference.py.
 """
@@ -18,13 +18,14 @@ from helpers import (
     positional_encoding,
     softmax,
 )
-from helpers import model
+from helpers import lesson10 as L
+from helpers.checks import lesson10 as check
 
 
 @pytest.fixture
 def tiny():
     rng = np.random.default_rng(0)
-    return model.init_transformer(7, 10, 8, 16, 2, rng)
+    return L.init_transformer(7, 10, 8, 16, 2, rng)
 
 
 SRC = np.array([0, 1, 3, 4, 6])  # the ball is blue </s>
@@ -32,7 +33,7 @@ TGT = np.array([0, 3, 4, 6])     # <s> la bola es
 
 
 def test_shapes_of_every_stage(tiny):
-    logits, steps = model.transformer_forward(SRC, TGT, tiny, 2, return_intermediates=True)
+    logits, steps = L.transformer_forward(SRC, TGT, tiny, 2, return_intermediates=True)
     expected = {
         "source ids": (5,), "source embedding": (5, 8), "source + position": (5, 8),
         "encoder layer 1": (5, 8), "encoder layer 2": (5, 8), "memory (encoder norm)": (5, 8),
@@ -56,13 +57,13 @@ def test_forward_is_the_kernels_in_order(tiny):
         y = decoder_layer(y, memory, layer, h, self_mask=causal_mask(4))
     y = layer_norm(y, p.decoder_norm.gamma, p.decoder_norm.beta)
     expected = linear(y, p.W_out, p.b_out)
-    np.testing.assert_allclose(model.transformer_forward(SRC, TGT, p, h), expected, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(L.transformer_forward(SRC, TGT, p, h), expected, rtol=0, atol=1e-12)
 
 
 def test_parameter_count_by_hand(tiny):
     # attention 4*8*8 + 4*8 = 288; FFN 16*8 + 16 + 8*16 + 8 = 280; layer norm 2*8 = 16
     # encoder layer 288 + 280 + 2*16 = 600; decoder layer 2*288 + 280 + 3*16 = 904
-    counts = model.count_parameters(tiny)
+    counts = L.parameter_counts(tiny)
     assert counts == {
         "embeddings": 7 * 8 + 10 * 8,      # 136
         "encoder layers": 2 * 600,
@@ -76,11 +77,11 @@ def test_parameter_count_by_hand(tiny):
 def test_paper_sizes_by_hand():
     # d_model 512, d_ff 2048: attention 4*512^2 + 4*512 = 1,050,624; FFN 2*512*2048 + 2048 + 512 = 2,099,712
     rng = np.random.default_rng(1)
-    p = model.init_transformer(3, 3, 16, 64, 1, rng)   # small stand-in to check the formula's structure
+    p = L.init_transformer(3, 3, 16, 64, 1, rng)   # small stand-in to check the formula's structure
     d, d_ff = 16, 64
     enc = 4 * d * d + 4 * d + 2 * d * d_ff + d_ff + d + 4 * d
     dec = 2 * (4 * d * d + 4 * d) + 2 * d * d_ff + d_ff + d + 6 * d
-    counts = model.count_parameters(p)
+    counts = L.parameter_counts(p)
     assert counts["encoder layers"] == enc
     assert counts["decoder layers"] == dec
     assert 1_050_624 + 2_099_712 + 4 * 512 == 3_152_384
@@ -89,7 +90,7 @@ def test_paper_sizes_by_hand():
 
 
 def test_rows_are_probability_distributions(tiny):
-    _, steps = model.transformer_forward(SRC, TGT, tiny, 2, return_intermediates=True)
+    _, steps = L.transformer_forward(SRC, TGT, tiny, 2, return_intermediates=True)
     P = steps["probabilities"]
     assert np.all(P > 0)
     np.testing.assert_allclose(P.sum(axis=-1), 1.0)
@@ -97,26 +98,26 @@ def test_rows_are_probability_distributions(tiny):
 
 
 def test_no_target_position_sees_a_later_one(tiny):
-    base = model.transformer_forward(SRC, TGT, tiny, 2)
+    base = L.transformer_forward(SRC, TGT, tiny, 2)
     for t in range(len(TGT)):
         changed = TGT.copy()
         changed[t] = (changed[t] + 1) % 10
-        new = model.transformer_forward(SRC, changed, tiny, 2)
+        new = L.transformer_forward(SRC, changed, tiny, 2)
         np.testing.assert_allclose(new[:t], base[:t], rtol=0, atol=1e-12)
         assert not np.allclose(new[t], base[t])
 
 
 def test_every_target_row_reads_the_whole_source(tiny):
-    base = model.transformer_forward(SRC, TGT, tiny, 2)
+    base = L.transformer_forward(SRC, TGT, tiny, 2)
     changed = SRC.copy()
     changed[3] = 5  # "red" instead of "blue"
-    new = model.transformer_forward(changed, TGT, tiny, 2)
+    new = L.transformer_forward(changed, TGT, tiny, 2)
     for t in range(len(TGT)):
         assert not np.allclose(new[t], base[t])
 
 
 def test_final_norm_normalises_the_memory(tiny):
-    _, steps = model.transformer_forward(SRC, TGT, tiny, 2, return_intermediates=True)
+    _, steps = L.transformer_forward(SRC, TGT, tiny, 2, return_intermediates=True)
     g, b = tiny.encoder_norm.gamma, tiny.encoder_norm.beta
     raw = steps["encoder layer 2"]
     normed = (raw - raw.mean(-1, keepdims=True)) / np.sqrt(raw.var(-1, keepdims=True) + 1e-5)
@@ -126,23 +127,23 @@ def test_final_norm_normalises_the_memory(tiny):
 def test_batch_axis(tiny):
     src = np.stack([SRC, SRC[::-1]])
     tgt = np.stack([TGT, TGT[::-1]])
-    both = model.transformer_forward(src, tgt, tiny, 2)
+    both = L.transformer_forward(src, tgt, tiny, 2)
     assert both.shape == (2, 4, 10)
-    np.testing.assert_allclose(both[1], model.transformer_forward(SRC[::-1], TGT[::-1], tiny, 2), atol=1e-12)
+    np.testing.assert_allclose(both[1], L.transformer_forward(SRC[::-1], TGT[::-1], tiny, 2), atol=1e-12)
 
 
 def test_bad_input_is_a_clear_error(tiny):
     with pytest.raises(ValueError, match="TransformerParams"):
-        model.transformer_forward(SRC, TGT, "weights", 2)
+        L.transformer_forward(SRC, TGT, "weights", 2)
     with pytest.raises(ValueError, match="ids must lie in"):
-        model.transformer_forward(SRC, np.array([0, 99]), tiny, 2)
+        L.transformer_forward(SRC, np.array([0, 99]), tiny, 2)
     with pytest.raises(ValueError, match="Generator"):
-        model.init_transformer(3, 3, 8, 16, 1, rng=0)
+        L.init_transformer(3, 3, 8, 16, 1, rng=0)
 
 
 def test_diagram_draws(tiny):
-    _, steps = model.transformer_forward(SRC, TGT, tiny, 2, return_intermediates=True)
-    fig = model.draw(steps)
+    _, steps = L.transformer_forward(SRC, TGT, tiny, 2, return_intermediates=True)
+    fig = L.draw(steps)
     texts = [t.get_text() for t in fig.axes[0].texts]
     assert "(5, 8)" in texts and "(4, 10)" in texts
     assert any(t.startswith("decoder layer 2") for t in texts)
@@ -150,10 +151,15 @@ def test_diagram_draws(tiny):
 
 # ---------------------------------------------------------------- exercise checks (exercises/10)
 
-from check_harness import (assert_correct, assert_diagnosed, assert_not_done, assert_survives,  # noqa: E402
-                           function_calls, garbage_calls, not_done_stub)
-
-check = model.check
+from check_harness import (  # noqa: E402
+    assert_correct,
+    assert_diagnosed,
+    assert_not_done,
+    assert_survives,
+    function_calls,
+    garbage_calls,
+    not_done_stub,
+)
 
 
 def test_shapes_check():
@@ -233,9 +239,9 @@ def test_encoder_stack_check():
 
 def test_next_token_probs_check():
     check.start()
-    assert_correct(check.next_token_probs(lambda s, t, p, h: softmax(model.transformer_forward(s, t, p, h))[-1]))
-    assert_diagnosed(check.next_token_probs(lambda s, t, p, h: model.transformer_forward(s, t, p, h)[-1]), "logits")
-    assert_diagnosed(check.next_token_probs(lambda s, t, p, h: softmax(model.transformer_forward(s, t, p, h))[0]),
+    assert_correct(check.next_token_probs(lambda s, t, p, h: softmax(L.transformer_forward(s, t, p, h))[-1]))
+    assert_diagnosed(check.next_token_probs(lambda s, t, p, h: L.transformer_forward(s, t, p, h)[-1]), "logits")
+    assert_diagnosed(check.next_token_probs(lambda s, t, p, h: softmax(L.transformer_forward(s, t, p, h))[0]),
                      "first row")
     assert_not_done(check.next_token_probs(not_done_stub))
     assert_survives(check.next_token_probs, function_calls())

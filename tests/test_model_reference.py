@@ -1,4 +1,4 @@
-"""The whole model (helpers.model) against torch.nn.Transformer with the same weights.
+"""The whole model (helpers.lesson10) against torch.nn.Transformer with the same weights.
 
 float64, atol 1e-10. torch.nn.Transformer(batch_first=True, dropout=0.0, activation="relu",
 norm_first=False) holds the encoder and decoder stacks and their final LayerNorms; the
@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from helpers import positional_encoding
-from helpers.model import init_transformer, transformer_forward
+from helpers.lesson10 import init_transformer, transformer_forward
 
 pytestmark = [
     pytest.mark.reference,

@@ -1,0 +1,201 @@
+"""The checks of exercises/10-whole-model.ipynb, one per exercise, in order.
+
+    from helpers.checks import lesson10 as check
+    check.start()                      # every exercise "not done"
+    check.shapes(memory_shape, logits_shape)
+    ...
+    check.progress()
+
+Expected values come from helpers.lesson10 (the model and the exercises' sizes), never typed in twice.
+"""
+
+import math
+
+import numpy as np
+
+from ..kernels import encoder_layer, init_encoder_layer, init_layer_norm, layer_norm, positional_encoding, softmax
+from ..lesson06 import embed_with_position
+from ..lesson10 import EX_SIZES, EX_SMALL, init_transformer, transformer_forward
+from . import check_function, check_value, exercise, exercises, random_cases, start_lesson
+from . import progress as progress  # check.progress() in the notebooks
+
+SEED = 1001  # the random cases are the same in every run
+_S = EX_SIZES
+_D, _D_FF = EX_SMALL["d_model"], EX_SMALL["d_ff"]
+_ATTENTION = 4 * _D * _D + 4 * _D  # W_q, W_k, W_v, W_o and their biases
+_FFN = 2 * _D * _D_FF + _D_FF + _D  # W1, b1, W2, b2
+_NORM = 2 * _D  # gamma and beta
+
+
+@exercise("shapes of memory and logits")
+def shapes(memory_shape, logits_shape):
+    """The shapes of the memory and of the logits for the sizes in EX_SIZES."""
+    return check_value(
+        shapes.title, [memory_shape, logits_shape], [[_S["n_src"], _S["d_model"]], [_S["n_tgt"], _S["vocab_tgt"]]],
+        labels=(["memory", "logits"], ["rows", "columns"]),
+        slips={"swapped the source and the target: the memory has one row per SOURCE token":
+                   [[_S["n_tgt"], _S["d_model"]], [_S["n_src"], _S["vocab_tgt"]]],
+               "gave the logits d_model columns: the output layer maps onto the target vocabulary":
+                   [[_S["n_src"], _S["d_model"]], [_S["n_tgt"], _S["d_model"]]],
+               "used the source vocabulary for the logits: the model predicts TARGET tokens":
+                   [[_S["n_src"], _S["d_model"]], [_S["n_tgt"], _S["vocab_src"]]]},
+        hint="tokens are rows: the memory is (n_src, d_model), the logits (n_tgt, vocab_tgt).",
+        note="Only the output layer changes the width, from d_model to vocab_tgt.")
+
+
+@exercise("shape of the cross-attention weights")
+def cross_weights_shape(shape):
+    """The shape of one decoder layer's cross-attention weights: (h, n_tgt, n_src)."""
+    return check_value(
+        cross_weights_shape.title, shape, [_S["h"], _S["n_tgt"], _S["n_src"]], cell_names=["heads", "rows", "columns"],
+        slips={"swapped queries and keys: one row per target query, one column per source key":
+                   [_S["h"], _S["n_src"], _S["n_tgt"]],
+               "put d_model where the number of heads goes": [_S["d_model"], _S["n_tgt"], _S["n_src"]]},
+        hint="each of the h heads has an n_q × n_k table; queries come from the target (n_tgt), "
+             "keys from the source (n_src).",
+        note="Every head has its own table: 3 target positions against 6 source words.")
+
+
+@exercise("numbers in an encoder layer")
+def encoder_count(n_encoder_layer):
+    """The number of parameters in one encoder layer with the sizes in EX_SMALL."""
+    return check_value(
+        encoder_count.title, n_encoder_layer, _ATTENTION + _FFN + 2 * _NORM,
+        slips={"left out the biases": 4 * _D * _D + 2 * _D * _D_FF + 2 * _NORM,
+               "left out the two layer norms (γ and β, d numbers each)": _ATTENTION + _FFN,
+               "counted one layer norm, but an encoder layer has two": _ATTENTION + _FFN + _NORM},
+        hint=f"attention 4·d² + 4·d = {_ATTENTION}; FFN d_ff·d + d_ff + d·d_ff + d; two layer norms of 2·d each.",
+        note="Attention and FFN hold about the same number of weights here (d_ff = 2·d).")
+
+
+@exercise("numbers in a decoder layer")
+def decoder_count(n_decoder_layer):
+    """The number of parameters in one decoder layer with the sizes in EX_SMALL."""
+    return check_value(
+        decoder_count.title, n_decoder_layer, 2 * _ATTENTION + _FFN + 3 * _NORM,
+        slips={"forgot the cross-attention: a decoder layer has two attention blocks": _ATTENTION + _FFN + 3 * _NORM,
+               "counted two layer norms, but a decoder layer has three": 2 * _ATTENTION + _FFN + 2 * _NORM,
+               "left out the biases": 2 * 4 * _D * _D + 2 * _D * _D_FF + 3 * _NORM},
+        hint="masked self-attention + cross-attention (each 4·d² + 4·d) + FFN + three layer norms.",
+        note="The decoder layer is the encoder layer plus one attention block and one layer norm.")
+
+
+def _rows(ids, E):
+    return np.asarray(E, dtype=float)[np.asarray(ids)]  # (n, d_model)
+
+
+def _unscaled(ids, E):
+    return _rows(ids, E) + positional_encoding(len(ids), np.shape(E)[1])
+
+
+def _scaled_after(ids, E):
+    d_model = np.shape(E)[1]
+    return (_rows(ids, E) + positional_encoding(len(ids), d_model)) * math.sqrt(d_model)
+
+
+def _no_position(ids, E):
+    return _rows(ids, E) * math.sqrt(np.shape(E)[1])
+
+
+def _ids_case(r):
+    vocab, d_model, n = int(r.integers(3, 8)), int(r.choice([2, 4, 6])), int(r.integers(2, 6))
+    return r.integers(0, vocab, size=n), r.integers(-2, 3, size=(vocab, d_model))
+
+
+@exercise("embed_and_position")
+def embed_and_position(fn):
+    """The learner's embed_and_position(ids, E) -> E[ids] * sqrt(d_model) + the positional encoding."""
+    E = np.array([[1, 0, 0, 1], [0, 2, 1, 0], [1, 1, -1, 0]])
+    cases = {"ids [2, 0, 1] with a 3 × 4 embedding": (np.array([2, 0, 1]), E),
+             **random_cases(np.random.default_rng(SEED), 4, _ids_case)}
+    return check_function(
+        embed_and_position.title, fn, embed_with_position, cases,
+        slips={"forgot to multiply the embedding by √d_model": _unscaled,
+               "multiplied the position by √d_model too: scale the embedding, then add the position": _scaled_after,
+               "forgot to add the positional encoding": _no_position},
+        hint="x = embed(ids, E) * np.sqrt(d_model); return x + positional_encoding(len(ids), d_model).")
+
+
+def _stack(x, layers, h):
+    for layer in layers:
+        x = encoder_layer(x, layer, h)
+    return x
+
+
+def _encoder_stack(x, layers, norm, h):
+    return layer_norm(_stack(x, layers, h), norm.gamma, norm.beta)
+
+
+def _no_final_norm(x, layers, norm, h):
+    return _stack(x, layers, h)
+
+
+def _first_only(x, layers, norm, h):
+    return layer_norm(encoder_layer(x, layers[0], h), norm.gamma, norm.beta)
+
+
+def _same_input(x, layers, norm, h):
+    out = x
+    for layer in layers:
+        out = encoder_layer(x, layer, h)
+    return layer_norm(out, norm.gamma, norm.beta)
+
+
+def _stack_case(rng, n_layers, n, d_model, h):
+    """(x, layers, norm, h): n_layers random encoder layers and a final norm, x of n small integer rows."""
+    layers = [init_encoder_layer(d_model, 2 * d_model, rng) for _ in range(n_layers)]
+    norm = init_layer_norm(d_model, rng)
+    return rng.integers(-2, 3, size=(n, d_model)), layers, norm, h
+
+
+@exercise("encoder_stack")
+def encoder_stack(fn):
+    """The learner's encoder_stack(x, layers, norm, h): every layer in turn, then the final layer norm."""
+    rng = np.random.default_rng(SEED + 1)
+    cases = {"2 layers, 5 tokens, d_model 8": _stack_case(rng, 2, 5, 8, 2),
+             "1 layer, 3 tokens, d_model 4": _stack_case(rng, 1, 3, 4, 1),
+             "3 layers, 4 tokens, d_model 6": _stack_case(rng, 3, 4, 6, 3)}
+    return check_function(
+        encoder_stack.title, fn, _encoder_stack, cases,
+        slips={"forgot the final layer norm after the stack": _no_final_norm,
+               "used only the first layer": _first_only,
+               "gave every layer the original x: each layer takes the previous layer's output": _same_input},
+        hint="for layer in layers: x = encoder_layer(x, layer, h); "
+             "then return layer_norm(x, norm.gamma, norm.beta).")
+
+
+def _model_case(rng, n_src, n_tgt):
+    """(src_ids, tgt_ids, p, h) for a random model with 7 source and 10 target words, d_model 8, 2 layers."""
+    p = init_transformer(7, 10, 8, 16, 2, rng)
+    return rng.integers(0, 7, size=n_src), rng.integers(0, 10, size=n_tgt), p, 2
+
+
+def _next_token_probs(src, tgt, p, h):
+    return softmax(transformer_forward(src, tgt, p, h))[-1]
+
+
+@exercise("next_token_probs")
+def next_token_probs(fn):
+    """The learner's next_token_probs(src_ids, tgt_ids, p, h): P(next token) after the last target token."""
+    rng = np.random.default_rng(SEED + 2)
+    cases = {"5 source and 4 target tokens": _model_case(rng, 5, 4),
+             "3 source tokens and only <s>": _model_case(rng, 3, 1),
+             "4 source and 6 target tokens": _model_case(rng, 4, 6)}
+    return check_function(
+        next_token_probs.title, fn, _next_token_probs, cases,
+        slips={"returned the logits: apply softmax to turn them into probabilities":
+                   lambda src, tgt, p, h: transformer_forward(src, tgt, p, h)[-1],
+               "took the first row: the next token is predicted by the LAST target position":
+                   lambda src, tgt, p, h: softmax(transformer_forward(src, tgt, p, h))[0],
+               "took the softmax over the positions (axis=0) instead of over the vocabulary":
+                   lambda src, tgt, p, h: softmax(transformer_forward(src, tgt, p, h), axis=0)[-1]},
+        hint="logits = transformer_forward(src_ids, tgt_ids, p, h)  # (n_tgt, vocab_tgt); "
+             "return softmax(logits)[-1].")
+
+
+EXERCISES = exercises(__name__)
+
+
+def start():
+    """Declare this lesson's exercises, in order: each is "not done" until its check runs."""
+    start_lesson(__name__)
