@@ -28,11 +28,12 @@ XDIST := $(if $(filter-out 1,$(JOBS)),-n $(JOBS) --dist loadscope --no-loadscope
 # every test process recompiles the tests and pytest's rewritten asserts, ~3 s each time.
 unexport PYTHONDONTWRITEBYTECODE
 
-.PHONY: lab test setup test-setup system-test-deps exercises notebooks bench worksheets clean help
+.PHONY: lab test lint setup test-setup system-test-deps exercises notebooks bench worksheets clean help
 
 help:
 	@echo "make lab        set up and open JupyterLab on lesson 00"
 	@echo "make test       set up and run every test"
+	@echo "make lint       let ruff fix import order and blank lines, then list what is left"
 	@echo "make exercises  regenerate exercises/ from solutions/"
 	@echo "make notebooks  re-execute every notebook in place (before committing)"
 	@echo "make worksheets a class set of printable worksheets and their key, in build/"
@@ -102,11 +103,18 @@ test-setup: system-test-deps $(VENV)/.installed-test
 lab: setup
 	$(BIN)/jupyter lab $(LAB_FLAGS) $(LAB_ARGS) $(FIRST_LESSON)
 
-# The set-up runs first (its time is reported apart, from when make started), then pytest.
+# The set-up runs first (its time is reported apart, from when make started), then ruff
+# (lint and import order, configured in pyproject.toml), then pytest.
 MAKE_START := $(shell date +%s.%N)
+LINTED := helpers tests tools benchmarks
 test: test-setup
+	$(BIN)/ruff check --quiet $(LINTED)
 	BYHAND_TEST_START=$(MAKE_START) BYHAND_CHROMIUM=$(CHROMIUM) \
 	    $(PY) -m pytest $(XDIST) $(NBVAL) tests $(NOTEBOOK_DIRS)
+
+# Fix what ruff can fix by itself (import order, blank lines), then show what is left.
+lint: $(VENV)/.installed-test
+	$(BIN)/ruff check --fix $(LINTED)
 
 exercises: setup
 	$(PY) -m helpers.authoring

@@ -219,7 +219,8 @@ def _type_into_the_sheet(page):
     wrong.fill("5")
     bg = "el => getComputedStyle(el).backgroundColor"
     page.wait_for_function(
-        f"([a, b]) => getComputedStyle(a).backgroundColor === '{RIGHT}' && getComputedStyle(b).backgroundColor === '{WRONG}'",
+        f"([a, b]) => getComputedStyle(a).backgroundColor === '{RIGHT}'"
+        f" && getComputedStyle(b).backgroundColor === '{WRONG}'",
         arg=[right.element_handle(), wrong.element_handle()], timeout=30_000,
     )
     assert right.evaluate(bg) == RIGHT

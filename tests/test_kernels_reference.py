@@ -38,6 +38,7 @@ def _torch():
     torch = pytest.importorskip("torch")
     F = torch.nn.functional
 
+
 ATOL = 1e-10
 SEEDS = [0, 1, 2]
 DIFFS = []  # (test id, largest |ours - torch|) for every comparison in this module
