@@ -64,6 +64,9 @@ check_function(name, fn, reference, cases, *, slips=None, hint=None, labels=None
 int_cases(rng, n_cases, make) -> [tuple, ...]
     n_cases cases from make(rng), e.g. make = lambda r: (r.integers(-3, 4, size=(3, 4)),).
 random_cases(rng, n_cases, make, first=1) -> {"random case 1": tuple, ...}
+snap_to_2_decimals(answer, exact, tol=0.006)
+    a by-hand answer typed with 2 decimals, snapped to the exact value rounded to 2 decimals
+    where it is within tol, so that check_value compares like with like.
 
 check_softmax(fn, name="softmax")
     A ready-made check of softmax over the last axis (wrong axis, no normalising,
