@@ -3,19 +3,19 @@
 A plain module, not a test file: the lesson tests import it as ``from check_harness import ...``
 (pytest puts tests/ on sys.path because tests/ has no __init__.py).
 
-Every check in helpers returns a Result whose state is CORRECT, INCORRECT or NOT_DONE and must
-never let an exception escape, whatever the learner typed. The helpers below assert exactly that;
-the expected answers stay in each lesson's test file.
+Every check in helpers returns a Result whose state is CORRECT, INCORRECT, NOT_DONE or REVEALED
+(show=True) and, in learning mode, must never let an exception escape, whatever the learner typed.
+The helpers below assert exactly that; the expected answers stay in each lesson's test file.
 """
 
 import numpy as np
 import pytest
 
-from helpers.checks import CORRECT, INCORRECT, NOT_DONE
+from helpers.checks import CORRECT, INCORRECT, NOT_DONE, REVEALED
 
-__all__ = ["CORRECT", "INCORRECT", "NOT_DONE", "GARBAGE", "BAD_RETURNS", "BAD_FUNCTIONS", "raises",
+__all__ = ["CORRECT", "INCORRECT", "NOT_DONE", "REVEALED", "GARBAGE", "BAD_RETURNS", "BAD_FUNCTIONS", "raises",
            "not_done_stub", "garbage_calls", "function_calls", "assert_correct", "assert_diagnosed",
-           "assert_not_done", "assert_survives", "check_table_tests", "hand_and_code_tests"]
+           "assert_not_done", "assert_revealed", "assert_survives", "check_table_tests", "hand_and_code_tests"]
 
 NAN = float("nan")
 
@@ -84,6 +84,15 @@ def assert_diagnosed(result, words=(), capsys=None):
 
 def assert_not_done(result):
     assert result.state == NOT_DONE, result.message
+    return result
+
+
+def assert_revealed(result, capsys=None):
+    """The learner asked for the answer (show=True): the check printed it and counts it as revealed."""
+    assert result.state == REVEALED, result.message
+    assert "\n   Answer: " in result.message, result.message
+    if capsys is not None:
+        assert "   Answer: " in capsys.readouterr().out
     return result
 
 

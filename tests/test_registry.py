@@ -37,9 +37,12 @@ def test_every_check_is_a_documented_top_level_function_in_exercise_order(lesson
     assert checks, f"helpers.checks.{lesson} registers no exercise"
     assert module.EXERCISES == tuple(c.title for c in checks)
     for check in checks:
+        # @exercise returns the check wrapped (functools.wraps), still a plain top-level function
         assert isinstance(check, types.FunctionType) and check.__qualname__ == check.__name__
-        assert getattr(module, check.__name__) is check
+        assert getattr(module, check.__name__) is check and check.__wrapped__.__name__ == check.__name__
         assert inspect.getdoc(check), f"{lesson}.{check.__name__} has no docstring"
+        show = inspect.signature(check).parameters["show"]  # added by @exercise: show=True prints the answer
+        assert show.kind == inspect.Parameter.KEYWORD_ONLY and show.default is False
     assert callable(module.start) and callable(module.progress)
 
 
@@ -69,3 +72,21 @@ def test_the_registry_refuses_two_exercises_with_one_title():
     with pytest.raises(ValueError, match="both titled 'the same title'"):
         registry.exercise("the same title")(two)
     assert registry.exercises(name) == ("the same title",)
+
+
+def test_a_registered_check_keeps_its_name_docstring_and_title_and_takes_show(capsys):
+    name = "tests.fake_lesson98"
+
+    def typed_eleven(given):
+        """Eleven, typed by hand."""
+        from helpers.checks import check_value
+
+        return check_value("eleven", given, 11, answer="5 + 6 = 11")
+
+    typed_eleven.__module__ = name
+    registered = registry.exercise("eleven")(typed_eleven)
+    assert registered.__name__ == "typed_eleven" and registered.__doc__ == "Eleven, typed by hand."
+    assert registered.title == "eleven" and registry.checks(name) == (registered,)
+    assert registered(11).state == "correct"
+    assert registered(11, show=True).state == "revealed"
+    assert "   Answer: 5 + 6 = 11" in capsys.readouterr().out

@@ -167,7 +167,7 @@ def test_exercise_03_sheet_accepts_the_scores_and_marks_a_slip(capsys):
     slip[1, 2] = 8  # one cell off
     wrong = check03.sentence_sheet(slip)
     assert wrong.state == "incorrect" and wrong.cell_state(1, 2) == "wrong" and wrong.cell_state(1, 1) == "right"
-    assert "1 wrong" in capsys.readouterr().out
+    assert "1 of 36 cells is wrong: W′[2,3] (red on the sheet below)" in capsys.readouterr().out
 
 
 def test_exercise_04_sheet_has_only_two_blank_rows_and_sees_a_transpose(capsys):
@@ -181,8 +181,14 @@ def test_exercise_04_sheet_has_only_two_blank_rows_and_sees_a_transpose(capsys):
     assert check04.scores_sheet(S).state == "correct"
     # S is not symmetric: milk·drank = 6 but drank·milk = 3, so typing Sᵀ is wrong
     assert S[5, 3] == 6 and S[3, 5] == 3
-    assert check04.scores_sheet(S.T).state == "incorrect"
     capsys.readouterr()
+    transposed = check04.scores_sheet(S.T)
+    assert transposed.state == "incorrect"
+    out = capsys.readouterr().out
+    verdicts = [line for line in out.splitlines() if line[:1] in "⬜✅❌👁"]
+    assert verdicts == ["❌ rows of S (sheet): not quite. It is the transpose of the right answer: "
+                        "swap rows and columns (.T)."], out
+    assert out.count("transpose") == 1
 
 
 @pytest.mark.parametrize("garbage", [None, "abc", [[1, 2], [3]], np.full((6, 6), np.nan), 3.5])
@@ -194,3 +200,86 @@ def test_sheets_never_raise(garbage, capsys):
         w = make(garbage)
         assert w.state in ("not done", "incorrect")
     assert "Traceback" not in capsys.readouterr().out
+
+
+# ---------------------------------------------------------------- the sheet as an exercise: revealed, code line, graded
+
+
+def test_reveal_makes_the_sheet_revealed_never_correct(z_sheet, reported):
+    expected = [[11, 6, 7, 7, 5], [1, 2, 3, 3, 3], [1, 2, 0, 0, 1]]  # pair sums, by hand
+    for i in range(3):
+        for j in range(5):
+            if (i, j) != (1, 3):
+                z_sheet.type(i, j, str(expected[i][j]))
+    z_sheet.reveal(1, 3)  # the last box, by the button
+    assert z_sheet.state == "revealed" and reported[-1] == "revealed"
+    assert "1 revealed" in z_sheet.status.value and "All right!" not in z_sheet.status.value
+
+
+def test_reveal_on_every_box_counts_as_revealed_in_progress(capsys):
+    from helpers.checks import REVEALED, states
+    from helpers.checks import lesson01 as check01
+
+    check01.start()
+    widget = check01.z_sheet(...)
+    widget.reveal_all()
+    assert widget.state == "revealed" and states()["Z on the fillable sheet"] == REVEALED
+    check01.z_sheet(...)  # leave the exercise not done for the other tests in this process
+
+
+def test_the_code_line_under_the_boxes_follows_the_typing():
+    f = w.fillable_product(sheet.X, sheet.A, symbol="Z", name="test: code", answer_name="Z_typed")
+    empty_row = "[..., ..., ..., ..., ...]"
+    assert f.code_line() == f"Z_typed = [{empty_row}, {empty_row}, {empty_row}]"
+    f.type(0, 0, "11")
+    f.type(0, 1, "−6")  # a typographic minus, as a learner may type it
+    f.type(2, 4, "one")
+    assert f.code_line() == ("Z_typed = [[11, -6, ..., ..., ...], [..., ..., ..., ..., ...], "
+                             "[..., ..., ..., ..., 'one']]")
+    assert "paste this line into the answer cell: this line is what gets graded" in f.code.value
+    assert "Z_typed = [[11, -6, ..., ..., ...]" in f.code.value
+
+
+def test_the_code_line_shows_the_given_cells():
+    blanks = np.zeros((4, 5), bool)
+    blanks[:, 0] = True
+    f = w.fillable_product(sheet.W1, sheet.Z, bias=sheet.b1, blanks=blanks, symbol="H", answer_name="H_typed")
+    f.type(0, 0, "11")  # H[1,1] = 11; the other columns are given: H's row 1 is 11, 5, 8, 8, 5
+    assert f.code_line().startswith("H_typed = [[11, 5, 8, 8, 5], [..., 4, 3, 3, 4],")
+
+
+def test_the_sheet_is_graded_on_its_answer_and_shows_it_in_the_boxes(capsys):
+    from helpers.checks import CORRECT, INCORRECT, fillable_sheet, states
+
+    left, right = np.array([[1, 2], [0, 1]]), np.array([[1, 0], [1, 1]])  # product [[3, 2], [1, 1]], not symmetric
+    sheet_ = fillable_sheet("t sheet", left, right, [[3, 2], [1, 1]], answer_name="P_typed", symbol="P")
+    assert sheet_.state == CORRECT and states()["t sheet"] == CORRECT
+    assert capsys.readouterr().out == "✅ t sheet: correct: every box is green.\n"
+    wrong = fillable_sheet("t sheet", left, right, [[3, 2], [1, 5]], answer_name="P_typed", symbol="P",
+                           hint="row 2 of left times column 2 of right")
+    out = capsys.readouterr().out
+    assert states()["t sheet"] == INCORRECT and wrong.cell_state(1, 1) == "wrong"
+    assert out.splitlines() == [
+        "❌ t sheet: not quite. 1 of 4 cells is wrong: P[2,2] (red on the sheet below).",
+        "   Hint: row 2 of left times column 2 of right",
+        "   To see the answer: add show=True to this check (it then counts as revealed)."]
+    assert wrong.code_line() == "P_typed = [[3, 2], [1, 5]]"
+
+
+def test_the_sheet_with_show_reveals_every_box_and_prints_the_answer(capsys):
+    from helpers.checks import REVEALED, fillable_sheet, states
+
+    left, right = np.array([[1, 2], [0, 1]]), np.array([[1, 0], [1, 1]])
+    shown = fillable_sheet("t sheet shown", left, right, answer_name="P_typed", show=True)
+    out = capsys.readouterr().out
+    assert shown.state == "revealed" and states()["t sheet shown"] == REVEALED
+    assert "   Answer: P_typed = [[3, 2], [1, 1]]" in out
+
+
+def test_a_partly_pasted_line_is_not_done_and_fills_what_it_has(capsys):
+    from helpers.checks import NOT_DONE, fillable_sheet, states
+
+    left, right = np.array([[1, 2], [0, 1]]), np.array([[1, 0], [1, 1]])
+    part = fillable_sheet("t sheet part", left, right, [[3, ...], [..., ...]], answer_name="P_typed")
+    assert states()["t sheet part"] == NOT_DONE and part.cell_state(0, 0) == "right"
+    assert "not done yet" in capsys.readouterr().out

@@ -10,10 +10,10 @@ import traceback
 
 import numpy as np
 
-from .diagnosis import diagnose, same
+from .diagnosis import alike, diagnose, same
 from .drawing import MARKED, mark_note, marked_grid
-from .reading import Unreadable, array_text, read_numbers, short_repr, warnings_off
-from .results import MARKS, NOT_DONE, Result, correct, finish, incorrect, internal_error
+from .reading import Unreadable, array_text, read_numbers, short_repr, warnings_off, zero_one
+from .results import MARKS, NOT_DONE, Result, correct, finish, guarded, incorrect, internal_error, offer_answer
 
 # Frames in the helpers package are never the learner's line (helpers/ is this file's grandparent).
 _HELPERS = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
@@ -54,10 +54,31 @@ def _call(fn, case, quiet):
 
 
 def _try_slip(fn, case):
+    """What a slip returns on case, as an array; None when it raises (or returns nothing numeric)."""
     try:
         with warnings_off(), contextlib.redirect_stdout(io.StringIO()):
             return np.asarray(fn(*_copy_args(case)))
     except Exception:  # noqa: BLE001 - a slip that does not apply to this case
+        return None
+
+
+def _slip_error(fn, case):
+    """(type, message) of the exception a slip raises on case, or None when it does not raise."""
+    try:
+        with warnings_off(), contextlib.redirect_stdout(io.StringIO()):
+            fn(*_copy_args(case))
+    except Exception as err:  # noqa: BLE001 - raising is what we look for
+        return type(err), str(err)
+    return None
+
+
+def _quiet_result(fn, case):
+    """The learner's result on case as an array, or None (raised, not done, not numbers)."""
+    try:
+        return read_numbers(_call(fn, case, quiet=True), allow_bool=True)
+    except BaseException as err:  # noqa: BLE001 - only a confirmation: anything odd is no evidence
+        if isinstance(err, KeyboardInterrupt):
+            raise
         return None
 
 
@@ -76,13 +97,16 @@ def random_cases(rng, n_cases, make, first=1):
     return {f"random case {i}": case for i, case in enumerate(int_cases(rng, n_cases, make), first)}
 
 
+@guarded
 def check_function(name, fn, reference, cases, *, slips=None, hint=None, labels=None,
-                   case_labels=None, symbol=None, note=None):
+                   case_labels=None, symbol=None, note=None, answer=None):
     """Check a learner's function on each case against reference. See the package docstring (helpers.checks).
 
     cases: a list of argument tuples (named by case_labels), or a dict {label: case}.
+    answer: the worked answer (code), printed only with show=True.
     """
     name = str(name)
+    offer_answer(answer)
     try:
         if fn is Ellipsis or fn is None:
             return finish(name, NOT_DONE,
@@ -95,14 +119,23 @@ def check_function(name, fn, reference, cases, *, slips=None, hint=None, labels=
         cases = list(cases)
         if case_labels is None:
             case_labels = [f"case {i + 1}" for i in range(len(cases))]
+        slips = dict(slips or {})
         for i, (where, case) in enumerate(zip(case_labels, cases)):
-            out = _outcome(name, fn, fname, case, where, hint, quiet=i > 0)
+            try:
+                raw = _call(fn, case, quiet=i > 0)
+            except NotImplementedError:
+                return finish(name, NOT_DONE, f"{MARKS[NOT_DONE]} {name}: not done yet — replace "
+                                               f"`raise NotImplementedError()` in {fname} with your code.")
+            except _Raised as r:
+                return _raised(name, fname, r, where, case, slips, hint)
+            exp = np.asarray(reference(*_copy_args(case)))
+            out = _outcome(name, fname, raw, exp, where, hint)
             if isinstance(out, Result):  # not done, or not numbers
                 return out
-            exp = np.asarray(reference(*_copy_args(case)))
             if same(out, exp, exact=False):
                 continue
-            text, marks = diagnose(out, exp, slips={t: _try_slip(f, case) for t, f in (slips or {}).items()},
+            slip = _confirmed_slip(fn, reference, cases, i, out, slips)
+            text, marks = diagnose(out, exp, slips={slip: _try_slip(slips[slip], case)} if slip else None,
                                    symbol=symbol, cell_names=None, labels=labels, what=f"the result of {fname}")
             if text is None:  # same numbers as a column vs a row: accept the loose shape
                 continue
@@ -113,28 +146,63 @@ def check_function(name, fn, reference, cases, *, slips=None, hint=None, labels=
         return internal_error(name, err)
 
 
-def _outcome(name, fn, fname, case, where, hint, quiet):
-    """What fn returned on case, as numbers; or the Result when it is not done or not numbers."""
-    try:
-        out = _call(fn, case, quiet=quiet)
-    except NotImplementedError:
-        return finish(name, NOT_DONE, f"{MARKS[NOT_DONE]} {name}: not done yet — replace "
-                                       f"`raise NotImplementedError()` in {fname} with your code.")
-    except _Raised as r:
-        try:
-            detail = f"{type(r.err).__name__}: {str(r.err).strip()}"
-        except Exception:  # noqa: BLE001
-            detail = type(r.err).__name__
-        return incorrect(name, f"{fname} raised {detail}{r.where} (on {where}).", hint)
-    if out is Ellipsis:
+def _outcome(name, fname, raw, exp, where, hint):
+    """What fn returned on case, as numbers; or the Result when it is not done or not numbers.
+    True/False count as 1/0 where the reference gives booleans or 0/1 integers."""
+    if raw is Ellipsis:
         return finish(name, NOT_DONE, f"{MARKS[NOT_DONE]} {name}: not done yet — {fname} returns ... ; "
                                        f"replace it with your code.")
-    if out is None:
+    if raw is None:
         return incorrect(name, f"{fname} returned None (on {where}): is there a `return` line?", hint)
     try:
-        return read_numbers(out, what=f"what {fname} returned")
+        return read_numbers(raw, what=f"what {fname} returned", allow_bool=zero_one(exp))
     except Unreadable as why:
         return incorrect(name, f"On {where}, {why}.", hint)
+
+
+def _raised(name, fname, r, where, case, slips, hint):
+    """The learner's function raised on case: name the one slip that raises the same error, if any."""
+    try:
+        message = str(r.err).strip()
+        detail = f"{type(r.err).__name__}: {message}"
+    except Exception:  # noqa: BLE001
+        message, detail = None, type(r.err).__name__
+    same_error = [text for text, f in slips.items()
+                  if message is not None and _slip_error(f, case) == (type(r.err), str(r.err))]
+    if len(same_error) == 1:
+        return incorrect(name, f"{fname} raised {type(r.err).__name__}{r.where} (on {where}): "
+                               f"it looks like you {same_error[0]}.\n   numpy said: {detail}", hint)
+    return incorrect(name, f"{fname} raised {detail}{r.where} (on {where}).", hint)
+
+
+_UNSET = object()
+
+
+def _confirmed_slip(fn, reference, cases, i, out, slips):
+    """The slip that explains the learner's function, or None.
+
+    A candidate reproduces the learner's result on the failing case i. It is confirmed on a later
+    case where it gives a result different from the reference and from every other candidate,
+    and the learner's function gives that result too. Named only when exactly one is confirmed."""
+    candidates = [t for t, f in slips.items() if _agrees(_try_slip(f, cases[i]), out)]
+    confirmed = set()
+    for case in cases[i + 1:] if candidates else ():
+        ref = np.asarray(reference(*_copy_args(case)))
+        results = {t: _try_slip(slips[t], case) for t in candidates}
+        mine = _UNSET
+        for t, v in results.items():
+            if v is None or _agrees(v, ref) or any(_agrees(results[u], v) for u in candidates if u != t):
+                continue  # this case does not tell t apart
+            if mine is _UNSET:
+                mine = _quiet_result(fn, case)
+            if _agrees(mine, v):
+                confirmed.add(t)
+    return confirmed.pop() if len(confirmed) == 1 else None
+
+
+def _agrees(a, b):
+    """Are a and b (arrays or None) the same numbers (a column for a row is fine)?"""
+    return a is not None and b is not None and alike(a, b, exact=False)
 
 
 def _mismatch(name, fname, text, marks, ans, exp, case, where, first, labels, hint):
@@ -153,7 +221,14 @@ def _mismatch(name, fname, text, marks, ans, exp, case, where, first, labels, hi
     return incorrect(name, (lead + text).replace(MARKED, ""), hint, drawing)
 
 
-def check_softmax(fn, name="softmax", note=None):
+SOFTMAX_HINT = ("softmax turns each row into weights that add up to 1: exponentiate, then divide each row by "
+                "its own row's sum (check the axis, and that the sums line up with the rows); "
+                "for large numbers subtract the row's largest value first.")
+SOFTMAX_ANSWER = "e = np.exp(x - x.max(axis=-1, keepdims=True)); return e / e.sum(axis=-1, keepdims=True)"
+
+
+@guarded(name_of=lambda args, kwargs: kwargs.get("name", args[1] if len(args) > 1 else "softmax"))
+def check_softmax(fn, name="softmax", note=None, *, hint=SOFTMAX_HINT, answer=SOFTMAX_ANSWER):
     """Check a learner's softmax(x) over the last axis (rows of a matrix)."""
     rng = np.random.default_rng(0)
 
@@ -174,6 +249,10 @@ def check_softmax(fn, name="softmax", note=None):
         e = np.exp(np.asarray(x, dtype=float))
         return e / e.sum()
 
+    def no_keepdims(x):
+        e = np.exp(np.asarray(x, dtype=float))
+        return e / e.sum(axis=-1)
+
     cases = {
         "the example [[1, 2, 3], [0, 0, 0]]": (np.array([[1, 2, 3], [0, 0, 0]]),),
         **random_cases(rng, 4, lambda r: (r.integers(-3, 4, size=(int(r.integers(2, 5)), int(r.integers(3, 6)))),)),
@@ -183,7 +262,7 @@ def check_softmax(fn, name="softmax", note=None):
         name, fn, ref, cases,
         slips={"took the softmax over the columns (axis=0) instead of each row (axis=-1)": over_columns,
                "forgot to divide by the sum (each row should add up to 1)": no_norm,
-               "divided by the sum of the whole matrix instead of each row's sum": over_all},
-        hint="exponentiate, then divide each row by its own sum: "
-             "np.exp(x) / np.exp(x).sum(axis=-1, keepdims=True); subtract the row max first for large numbers.",
-        note=note)
+               "divided by the sum of the whole matrix instead of each row's sum": over_all,
+               "divided by the row sums without keepdims=True, so numpy lined them up with the columns":
+                   no_keepdims},
+        hint=hint, answer=answer, note=note)

@@ -39,8 +39,11 @@ def is_empty(x):
     return False
 
 
-def read_numbers(x, what="your answer"):
-    """x as a float or int numpy array, or Unreadable with a learner-facing reason."""
+def read_numbers(x, what="your answer", allow_bool=False):
+    """x as a float or int numpy array, or Unreadable with a learner-facing reason.
+
+    Text is never a number. True/False count as 1/0 only with allow_bool (where the expected
+    values are booleans or 0/1 integers, e.g. a causal mask)."""
     if isinstance(x, (str, bytes)):
         raise Unreadable(f"{what} is text ({short_repr(x)}), not a number: remove the quotes")
     if callable(x) and not isinstance(x, np.ndarray):
@@ -56,6 +59,8 @@ def read_numbers(x, what="your answer"):
                 f"every row needs the same number of cells") from None
         raise Unreadable(f"{what} is not a rectangular table of numbers") from None
     if arr.dtype.kind == "b":
+        if allow_bool:
+            return arr.astype(np.int64)
         raise Unreadable(f"{what} is True/False, not numbers")
     if arr.dtype.kind in "US":
         raise Unreadable(f"{what} contains text ({short_repr(arr.ravel()[0])}), not only numbers: remove the quotes")
@@ -65,6 +70,9 @@ def read_numbers(x, what="your answer"):
         flat = list(arr.ravel())
         if any(v is None for v in flat):
             raise Unreadable(f"{what} contains None where a number should be")
+        text = next((v for v in flat if isinstance(v, (str, bytes))), None)
+        if text is not None:
+            raise Unreadable(f"{what} contains text ({short_repr(text)}), not only numbers: remove the quotes")
         try:
             arr = arr.astype(float)
         except (ValueError, TypeError, OverflowError):
@@ -72,6 +80,12 @@ def read_numbers(x, what="your answer"):
     if arr.dtype.kind not in "iuf":
         raise Unreadable(f"{what} has values of type {arr.dtype}, not numbers")
     return arr
+
+
+def zero_one(expected):
+    """Are the expected values booleans or 0/1 integers (so True/False may stand for them)?"""
+    exp = np.asarray(expected)
+    return exp.dtype.kind == "b" or (exp.dtype.kind in "iu" and bool(np.isin(exp, (0, 1)).all()))
 
 
 def _row_lengths(x):

@@ -7,6 +7,13 @@
 
 The title is what the learner and progress() see. The module's exercise list is the order in
 which its checks are defined (`exercises(__name__)`), so no list kept by hand can drift from it.
+
+The decorator returns the check wrapped (functools.wraps: the same name, docstring and module,
+still a plain top-level function) with a keyword show=False added: `check.head_sizes(..., show=True)`
+runs the check, prints its answer and records the exercise as revealed. The wrapper is also where
+a check run ends: it never raises in learning mode (an error in the lesson's check is reported as
+"the check could not read your answer"), and in grading mode (nbgrader) it raises AssertionError
+with the diagnosis when the verdict is not correct (results.run_check).
 """
 
 from __future__ import annotations
@@ -24,9 +31,10 @@ def exercise(title):
         clash = [c.__name__ for c in checks.values() if c.title == title and c.__name__ != check.__name__]
         if clash:
             raise ValueError(f"{check.__module__}: {check.__name__} and {clash[0]} are both titled {title!r}")
-        check.title = title
-        checks[check.__name__] = check  # a module reloaded replaces its checks in place
-        return check
+        run = results.guarded(check, name_of=lambda args, kwargs: title)
+        run.title = title
+        checks[check.__name__] = run  # a module reloaded replaces its checks in place
+        return run
 
     return register
 

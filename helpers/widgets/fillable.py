@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html as _html
+import math
 
 import ipywidgets as W
 import numpy as np
@@ -22,15 +23,19 @@ class FillableProduct(Widget):
     Each box turns green when it holds the right integer and red when it holds
     anything else, as the learner types. "Hint" shows, for the cell chosen in the
     menu, its row of `left` and its column of `right` highlighted, and the
-    arithmetic with one term missing. "Reveal" fills that cell in.
+    arithmetic with one term missing. "Reveal" fills that cell in and marks it revealed
+    (yellow): a sheet whose boxes are all right but any revealed is "revealed", never "correct".
 
-    on_state, if given, is called with the sheet's state ("not done", "correct" or
-    "incorrect") after every change: that is how an exercise counts the sheet in its progress.
+    Under the boxes, the line of code holding what was typed, `<answer_name> = [[11, 6, ...], ...]`
+    (`...` for an empty box), to paste into the answer cell: that line is what gets graded.
+
+    on_state, if given, is called with the sheet's state ("not done", "correct", "incorrect"
+    or "revealed") after every change: that is how an exercise counts the sheet in its progress.
     """
 
     def __init__(self, left, right, *, bias=None, blanks=None, name="sheet", symbol="Z",
                  left_labels=(None, None), right_labels=(None, None), roles=("weights", "input", "output"),
-                 names=("left", "right"), title=None, on_state=None):
+                 names=("left", "right"), title=None, on_state=None, answer_name="answers"):
         left, right = np.asarray(left), np.asarray(right)
         self.left, self.right = left, right
         self.bias = None if bias is None else np.asarray(bias)
@@ -39,7 +44,7 @@ class FillableProduct(Widget):
             expected = expected + self.bias[:, None]
         self.expected = expected
         m, n = expected.shape
-        self.name, self.symbol, self.on_state = name, symbol, on_state
+        self.name, self.symbol, self.on_state, self.answer_name = name, symbol, on_state, answer_name
         self.blanks = np.ones((m, n), bool) if blanks is None else np.asarray(blanks, bool)
         if self.blanks.shape != (m, n):
             raise ValueError(f"blanks must have the result's shape {(m, n)}, got {self.blanks.shape}")
@@ -54,10 +59,12 @@ class FillableProduct(Widget):
         )
         self.operands = W.HTML(operands.html())
         self.table = self._make_table()
+        self.code = W.HTML("")
+        self.code.add_class("byhand-code")
         self._make_controls()
         heading = W.HTML(f"<b>{_html.escape(title or f'Fill in {symbol}')}</b>")
         super().__init__("fillable sheet", title or f"fill in {symbol}", [
-            heading, self.operands, W.HTML(f"<b>{_html.escape(symbol)} =</b>"), self.table,
+            heading, self.operands, W.HTML(f"<b>{_html.escape(symbol)} =</b>"), self.table, self.code,
             W.HBox([self.choice, self.hint_button, self.reveal_button]), self.status, self.hint_area,
         ])
         self._update_status()
@@ -112,11 +119,29 @@ class FillableProduct(Widget):
 
     @property
     def state(self):
-        """'not done' (nothing typed), 'correct' (every blank right) or 'incorrect'."""
+        """'not done' (nothing typed), 'incorrect' (a box empty or wrong), 'revealed' (every box
+        right, one or more by the reveal button) or 'correct' (every box right, typed)."""
         states = [self.cell_state(i, j) for (i, j) in self.boxes]
         if all(s == "empty" for s in states):
             return "not done"
-        return "correct" if all(s == "right" for s in states) else "incorrect"
+        if not all(s == "right" for s in states):
+            return "incorrect"
+        return "revealed" if self.revealed.any() else "correct"
+
+    def code_line(self):
+        """The line of code holding what is typed: `Z_typed = [[11, 6, ...], ...]`, `...` for an
+        empty box, a given cell as its number, text that is not a number in quotes."""
+        m, n = self.expected.shape
+        rows = []
+        for i in range(m):
+            cells = []
+            for j in range(n):
+                if (i, j) not in self.boxes:
+                    cells.append(_number_text(self.expected[i, j]))
+                else:
+                    cells.append(_typed_text(self.boxes[i, j].value))
+            rows.append("[" + ", ".join(cells) + "]")
+        return f"{self.answer_name} = [" + ", ".join(rows) + "]"
 
     def type(self, i, j, text):
         """Type `text` into cell (i, j), 0-based, as a learner would."""
@@ -137,8 +162,11 @@ class FillableProduct(Widget):
         if self.revealed.any():
             text += f", {int(self.revealed.sum())} revealed"
         if states and right == len(states):
-            text += ". All right!"
+            text += ". All right, some revealed: it counts as revealed." if self.revealed.any() else ". All right!"
         self.status.value = text
+        self.code.value = (
+            "<div>paste this line into the answer cell: this line is what gets graded</div>"
+            f"<pre style='margin:2px 0'>{_html.escape(self.code_line(), quote=False)}</pre>")
         if self.on_state is not None:
             self.on_state(self.state)
 
@@ -172,6 +200,30 @@ class FillableProduct(Widget):
         self.revealed[i, j] = True
         self.type(i, j, display.format_number(self.expected[i, j]))
         self._changed(i, j)
+
+    def reveal_all(self):
+        """Fill every box in with its answer, marked as revealed."""
+        for i, j in self.boxes:
+            self.reveal(i, j)
+
+
+def _number_text(v):
+    """A number as Python code: 11, -3, 0.25 (an infinity as float('inf'))."""
+    v = float(v)
+    if not math.isfinite(v):
+        return f"float({str(v)!r})"
+    return str(int(v)) if v.is_integer() and abs(v) < 1e15 else repr(v)
+
+
+def _typed_text(text):
+    """What a box holds, as Python code: ... when empty, the number, or the text in quotes."""
+    text = text.strip().replace("−", "-")
+    if not text:
+        return "..."
+    try:
+        return _number_text(float(text))
+    except ValueError:
+        return repr(text)
 
 
 def fillable_product(left, right, **kwargs):
