@@ -203,7 +203,9 @@ CHECKS = {
         (([1, 2 / 3],), "plain average"),
     ]),
     "attention_weights": (check.attention_weights, (_sol_weights,), [
-        ((lambda X: softmax(X @ X.T, axis=0),), "over the columns"),
+        # X Xᵀ is symmetric: axis=0 and a row sum without keepdims give the same numbers, so the
+        # diagnosis names what both do (the columns add up to 1), not one cause
+        ((lambda X: softmax(X @ X.T, axis=0),), "columns of your weights add up to 1"),
         ((lambda X: X @ X.T,), "forgot the softmax"),
     ]),
     "self_attention": (check.self_attention, (_sol_attention,), [
@@ -216,7 +218,7 @@ CHECKS = {
     ]),
     "batched": (check.batched, (_sol_batched,), [
         ((lambda X: softmax(X @ X.transpose(0, 2, 1), axis=1) @ X,), "axis=1"),
-        ((lambda X: softmax(X @ X.T, axis=-1) @ X,), "raised ValueError"),
+        ((lambda X: softmax(X @ X.T, axis=-1) @ X,), "used X.T"),  # numpy's error, explained
     ]),
 }
 BY_HAND = {"raw_scores", "softmax_row", "output_t2", "shuffled"}

@@ -166,10 +166,12 @@ CODE = {"split_heads": _split_solution, "merge_heads": _merge_solution, "multi_h
 
 WRONG = {
     "head_sizes": [((8, 3), "number of heads"), ((4096, 18), "multiplied")],
-    # key of dog (p=4): 18·4 - 3·16 = 24; head 2: 3·(+1)·(-1) = -3
-    "head1_score": [((24,), "key of dog itself"), ((-3,), "head 2")],
+    # head 2: 3·(+1)·(-1) = -3; the first "the" (p=0): k = (0, 0), so 0. (The key of dog, 18·4 - 3·16 = 24,
+    # is also Q·K over all four columns, 27 - 3: with two causes the check names neither.)
+    "head1_score": [((-3,), "head 2"), ((0,), "first the"), ((24,), "You entered 24")],
     "score_shapes": [(((8, 10, 64),), "outputs"), (((10, 10, 8),), "heads last")],
-    "parameter_count": [((3 * 512 * 512,), "left out W_O"), ((4 * 64 * 512,), "one head")],
+    # 4·64·512 = 4·8·64·64: two slips with the same value, so no cause is named
+    "parameter_count": [((3 * 512 * 512,), "left out W_O"), ((4 * 64 * 512,), "You entered 131072")],
 }
 
 

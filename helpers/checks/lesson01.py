@@ -18,6 +18,14 @@ from . import progress as progress  # check.progress() in the notebooks
 SEED = 101  # the random cases are the same in every run
 
 
+def _worked(row, col, bias):
+    """The arithmetic of one cell, row · col + bias, as a learner writes it: 1·11 + 0·1 + (-1)·1 + 1 = 11."""
+    def num(v):
+        return f"({v})" if v < 0 else f"{v}"
+    terms = " + ".join(f"{num(a)}·{num(b)}" for a, b in zip(row, col))
+    return f"{terms} + {num(bias)} = {int(row @ col + bias)}"
+
+
 @exercise("Z cells")
 def z_cells(Z_1_1, Z_2_4, Z_3_5):
     """Z[1,1], Z[2,4], Z[3,5] (1-based, row = feature, column = position)."""
@@ -26,8 +34,10 @@ def z_cells(Z_1_1, Z_2_4, Z_3_5):
         z_cells.title, [Z_1_1, Z_2_4, Z_3_5], [Z[i, j] for i, j in pick],
         cell_names=["Z_1_1", "Z_2_4", "Z_3_5"],
         slips={"used a row of A instead of a column (X·Aᵀ)": [(X @ A.T)[i, j] for i, j in pick]},
-        hint="Z[i,j] is row i of X times column j of A: multiply cell by cell and add. "
-             "Column j of A has 1s in rows j and j+1, so Z[i,j] = X[i,j] + X[i,j+1] (and Z[i,5] = X[i,5] + X[i,1]).",
+        hint="Z[i,j] is row i of X times column j of A (down the column, not along a row of A): "
+             "multiply cell by cell and add. Count rows and columns from 1, as the sheet does.",
+        answer="Z_1_1 = X[1,1] + X[1,2] = 5 + 6 = 11; Z_2_4 = X[2,4] + X[2,5] = 1 + 2 = 3; "
+               "Z_3_5 = X[3,5] + X[3,1] = 1 + 0 = 1",
         note="Each column of Z is the sum of two neighbouring columns of X.")
 
 
@@ -38,7 +48,9 @@ def z_sheet(answers=...):
         z_sheet.title, X, A, answers, answer_name="Z_typed", symbol="Z",
         roles=("input", "attention", "output"), names=("X", "A"),
         left_labels=(FEATURES, POSITIONS), right_labels=(POSITIONS, OUT_POSITIONS),
-        title="Z = X · A: type each cell")
+        title="Z = X · A: type each cell",
+        hint="each box Z[i,j] is row i of X times column j of A: pick the cell on the sheet and press hint "
+             "to see its row and column.")
 
 
 @exercise("A column of H")
@@ -51,8 +63,10 @@ def h_column(H_col_1):
                "subtracted the bias b1 instead of adding it": (W1 @ Z - b1[:, None])[:, 0],
                "applied the ReLU already (that is the next step)": R[:, 0],
                "used column 2 of Z instead of column 1": H[:, 1]},
-        hint="row k of W1 times the column Z1 = (11, 1, 1), then add b1[k]: "
-             "for H1, 1·11 + 0·1 + (-1)·1 + 1 = 11.",
+        hint="H[k,1] is row k of W1 times the first column of Z, then plus b1[k]: "
+             "check the signs of W1 and of b1, and that nothing is applied after the bias.",
+        answer="H_col_1 = [" + ", ".join(str(v) for v in H[:, 0]) + "]: " + "; ".join(
+            f"{h} = {_worked(W1[k], Z[:, 0], b1[k])}" for k, h in enumerate(HIDDEN)),
         note="The FFN mixes the 3 features of one position into 4 hidden features.")
 
 
@@ -64,7 +78,9 @@ def relu_h(R_answer):
         slips={"forgot the ReLU (this is H itself)": H,
                "took absolute values, but ReLU turns negatives into 0": np.abs(H),
                "kept the negatives and zeroed the positives (that is min(H, 0))": np.minimum(H, 0)},
-        hint="ReLU(h) = h when h > 0, and 0 otherwise: copy H and replace each negative number by 0.",
+        hint="ReLU keeps each positive number of H as it is and turns each negative one into 0: "
+             "compare your grid with H cell by cell.",
+        answer=f"R = np.maximum(H, 0) = {R.tolist()}",
         note="ReLU zeroed the five negative cells of H.")
 
 
@@ -76,8 +92,9 @@ def y_cell(Y_3_3):
         slips={"used H instead of ReLU(H)": (W2 @ H + b2[:, None])[2, 2],
                "left out the bias b2": (W2 @ R)[2, 2],
                "used H instead of ReLU(H) and left out the bias b2": (W2 @ H)[2, 2]},
-        hint="row 3 of W2 is (0, -1, 1, 1) and column 3 of ReLU(H) is (8, 3, 2, 0): "
-             "multiply cell by cell, add, then add b2[3] = -1.",
+        hint="Y[3,3] is row 3 of W2 times column 3 of ReLU(H) (not of H), then plus b2[3]; "
+             "mind the signs.",
+        answer=f"Y_3_3 = {_worked(W2[2], R[:, 2], b2[2])}",
         note="Y goes on to the next block: same shape as X, 3 features x 5 positions.")
 
 
@@ -98,7 +115,9 @@ def attention_weighting(fn):
         slips={"computed A·X: the order matters, Z = X·A": lambda X_, A_: A_ @ X_,
                "used Aᵀ (rows of A) instead of A": lambda X_, A_: X_ @ A_.T,
                "multiplied cell by cell (X * A) instead of a matrix product (X @ A)": lambda X_, A_: X_ * A_},
-        hint="one line: return X @ A   # (d_model, n) @ (n, n) -> (d_model, n)")
+        hint="Z = X·A is one matrix product (@, not *), and the order matters: "
+             "check which matrix goes on the left so that the shapes (d_model, n) and (n, n) fit.",
+        answer="return X @ A   # (d_model, n) @ (n, n) -> (d_model, n)")
 
 
 def _layer_case(r):
@@ -117,11 +136,13 @@ def ffn_layer(fn):
         ffn_layer.title, fn, lambda Z_, W_, b_: W_ @ Z_ + b_[:, None], cases,
         labels=(HIDDEN, OUT_POSITIONS), symbol="H",
         slips={"left out the bias b": lambda Z_, W_, b_: W_ @ Z_,
-               "added b to each row instead of each column (use b[:, None])": lambda Z_, W_, b_: W_ @ Z_ + b_[None, :],
+               "added b as a row (W @ Z + b lines b up with the columns): b holds one number per row of "
+               "the result, so add it as a column, b[:, None]": lambda Z_, W_, b_: W_ @ Z_ + b_,
                "applied a ReLU: ffn_layer is only W·Z + b (the ReLU is a separate step)":
                    lambda Z_, W_, b_: np.maximum(W_ @ Z_ + b_[:, None], 0)},
-        hint="return W @ Z + b[:, None]   # (d_out, d_in) @ (d_in, n) -> (d_out, n); "
-             "b[:, None] is b as a column, added to every column.")
+        hint="W·Z is a matrix product, (d_out, d_in) @ (d_in, n); b holds one number per ROW of the result, "
+             "so it must be added to every column: check the order of the product and the shape of b.",
+        answer="return W @ Z + b[:, None]   # b[:, None] is b as a column, added to every column")
 
 
 def _block_case(r):
@@ -161,8 +182,9 @@ def sheet_tokens_as_rows(fn):
         slips={"forgot the ReLU between the two layers": _no_relu,
                "used A where tokens-as-rows needs its transpose: z = A.T @ x (or z = (X @ A).T)": _a_not_transposed,
                "left out the biases": _no_bias},
-        hint="tokens are rows: x = X.T is (n, d_model); z = A.T @ x is (X @ A).T; "
-             "then return ffn(z, W1, b1, W2, b2), which is (n, d_model) = the sheet's Y.T.")
+        hint="three steps in the tokens-as-rows layout: the tokens x = X.T; the attention step, "
+             "transposed ((X·A)ᵀ = Aᵀ·Xᵀ); then the whole FFN (two layers, a ReLU between them) with ffn.",
+        answer="x = X.T; z = A.T @ x; return ffn(z, W1, b1, W2, b2)   # (n, d_model) = the sheet's Y.T")
 
 
 EXERCISES = exercises(__name__)

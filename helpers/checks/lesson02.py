@@ -24,6 +24,13 @@ _B = frozen([1, -1, 2])
 _C = frozen([-2, 1, 4])
 
 
+def _worked(a, b):
+    """A dot product as a learner writes it out: 3·1 + (-2)·(-1) + 1·2 = 7."""
+    def num(v):
+        return f"({v})" if v < 0 else f"{v}"
+    return " + ".join(f"{num(x)}·{num(y)}" for x, y in zip(a, b)) + f" = {int(np.dot(a, b))}"
+
+
 @exercise("two dot products")
 def dot_products(a_dot_b, a_dot_c):
     """a·b and a·c, worked out by hand."""
@@ -33,8 +40,9 @@ def dot_products(a_dot_b, a_dot_c):
                    [int(np.abs(_A) @ np.abs(_B)), int(np.abs(_A) @ np.abs(_C))],
                "added the numbers instead of multiplying them pair by pair":
                    [int((_A + _B).sum()), int((_A + _C).sum())]},
-        hint="multiply the numbers in the same place, then add the three products: "
-             "for a·b, 3·1 + (-2)·(-1) + 1·2.",
+        hint="multiply the numbers in the same place, then add the three products; "
+             "a minus times a minus is a plus.",
+        answer=f"a·b = {_worked(_A, _B)}; a·c = {_worked(_A, _C)}",
         note="a and b agree in every sign, so every product is positive; c disagrees twice.")
 
 
@@ -48,7 +56,9 @@ def dev_scores(scores):
         slips={"dropped the minus sign of Dev's comedy taste (-1)": movies4 @ np.abs(dev),
                "added Dev's tastes to the movie features instead of multiplying":
                    (movies4 + dev).sum(axis=1)},
-        hint="Dev's tastes are (1, 1, -1): for Paris Kiss (3, -1, 1), 1·3 + 1·(-1) + (-1)·1.",
+        hint="each score is Dev's tastes (1, 1, -1) · one movie's features: multiply in place and add, "
+             "keeping the minus sign of his comedy taste.",
+        answer="; ".join(f"{m}: {_worked(dev, feats)}" for m, feats in zip(MOVIES[:4], movies4)),
         note="Love & Bullets scores highest for Dev: he likes romance and action, and it has both.")
 
 
@@ -67,7 +77,9 @@ def score_table(fn):
         labels=(USERS[:3], MOVIES[:4]),
         slips={"put the movies in the rows: the table is users × movies, tastes @ features.T":
                    lambda U, M: np.asarray(M) @ np.asarray(U).T},
-        hint="one line: return tastes @ features.T   # (n_users, k) @ (k, n_movies) -> (n_users, n_movies)")
+        hint="every cell is one user's row times one movie's row: that is one matrix product, once the movies "
+             "are turned into columns. The table is users × movies: check which side each goes.",
+        answer="return tastes @ features.T   # (n_users, k) @ (k, n_movies) -> (n_users, n_movies)")
 
 
 @exercise("one-hot vectors")
@@ -76,8 +88,10 @@ def one_hot_vectors(dot, distance):
     return check_close(
         one_hot_vectors.title, [dot, distance], [0.0, float(np.sqrt(2))], cell_names=["onehot_dot", "onehot_distance"],
         slips={"gave the squared distance (1² + 1² = 2): take its square root": [0.0, 2.0]},
-        hint="the two vectors differ in exactly two places, by 1 each: "
-             "distance = √(1² + 1²). Every product in the dot product has a 0 in it.",
+        hint="the two vectors have their single 1 in different places: look at each product of the dot "
+             "product, and for the distance square the differences, add them, then take the square root.",
+        answer="onehot_dot = 0 (every product has a 0 in it); onehot_distance = √(1² + 1²) = √2 ≈ 1.41",
+        decimals=2,
         note="Every pair of one-hot vectors looks the same: dot product 0, distance √2.")
 
 
@@ -92,8 +106,11 @@ def cosine_by_hand(black_dot_drank, cos_black_drank):
         cell_names=["black_dot_drank", "cos_black_drank"],
         slips={"forgot to divide by the lengths |black|·|drank|": [dot, dot],
                "divided by the squared lengths (10·6) instead of the lengths (√10·√6)": [dot, dot / n2]},
-        hint="black = (3, 0, -1), drank = (-1, 2, 1); |black| = √(3² + 0² + 1²) = √10, |drank| = √6; "
-             "cos = black·drank / (√10·√6).",
+        hint="cos = black·drank / (|black|·|drank|), where a length is the square root of the sum of the "
+             "squares; round only at the end, to 2 decimals.",
+        answer="black·drank = 3·(-1) + 0·2 + (-1)·1 = -4; |black| = √10, |drank| = √6; "
+               "cos = -4 / (√10·√6) = -4 / √60 ≈ -0.52",
+        decimals=2,
         note="A negative cosine: the two words point away from each other.")
 
 
@@ -113,9 +130,14 @@ def cosine(fn):
     return check_function(
         cosine.title, fn, cosine_similarity, cases,
         slips={"returned the dot product: divide by both lengths": lambda a, b: np.asarray(a) @ np.asarray(b),
+               "divided by |a| and then multiplied by |b|: a @ b / x * y is (a @ b / x) * y, "
+               "so put the two lengths in brackets":
+                   lambda a, b: np.asarray(a) @ b / np.linalg.norm(a) * np.linalg.norm(b),
                "divided by the squared lengths (a·a)(b·b) instead of the lengths":
                    lambda a, b: (np.asarray(a) @ b) / ((np.asarray(a) @ a) * (np.asarray(b) @ b))},
-        hint="return a @ b / (np.linalg.norm(a) * np.linalg.norm(b))",
+        hint="divide the dot product by the product of the two lengths (np.linalg.norm); "
+             "check the order of the operations.",
+        answer="return a @ b / (np.linalg.norm(a) * np.linalg.norm(b))",
         note="This is helpers.cosine_similarity for two vectors.")
 
 
@@ -157,7 +179,9 @@ def known_mse(fn):
         slips={"averaged over every cell: only the known ratings count": _all_cells_mse,
                "divided by all the cells, not by the number of known ones": _zeros_counted_mse,
                "forgot to square the errors": _unsquared_mean},
-        hint="err = (U @ M.T - ratings)[known] keeps the known cells only; return np.mean(err ** 2).",
+        hint="only the known cells count: pick them with the True/False array before averaging, "
+             "and square each error before taking the mean.",
+        answer="err = (U @ M.T - ratings)[known]; return np.mean(err ** 2)",
         note="This is the number the lesson's training loop makes small.")
 
 

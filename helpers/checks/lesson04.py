@@ -37,8 +37,10 @@ def query_of_drank(q_drank):
                "used only W_Q's drink column (drank is an action and a drink: add both columns)":
                    W_Q[:, 4],
                "used W_K: that is the key of drank, not its query": _K[_DRANK].astype(np.int64)},
-        hint="drank = (0, 0, 1, 0, 1): its query is W_Q's action column plus its drink column, "
-             "(1, -2, 0, 0) + (2, 4, 0, 0).",
+        hint="a word's query is the sum of the columns of W_Q for the features it has; "
+             "look up which features drank has, and use W_Q (not W_K).",
+        answer="drank = (0, 0, 1, 0, 1): W_Q's action column + its drink column = (1, -2, 0, 0) + (2, 4, 0, 0) "
+               "= [3, 2, 0, 0]",
         note="drank looks for things (3) and a little for actions (2).")
 
 
@@ -51,8 +53,10 @@ def drank_scores(S_drank):
                    _S[:, _DRANK],
                "used the queries as keys too (q·q instead of q·k)": (_Q[_DRANK] @ _Q.T).astype(np.int64),
                "divided by √d_k = 2 already (that is the next step)": _S[_DRANK] / 2},
-        hint="take the query of drank, (3, 2, 0, 0), and dot it with the key of each word in turn: "
-             "cat's key is (1, 0, 0, 0), so drank·cat = 3·1 = 3.",
+        hint="the row of drank is drank's query (exercise 1) dotted with the key of each of the 6 words in "
+             "turn, in sentence order (a row of S, not a column), before any scaling.",
+        answer="q_drank = (3, 2, 0, 0) against the keys: " + ", ".join(
+            f"{w} {int(_Q[_DRANK] @ k)}" for w, k in zip(_WORDS, _K)) + f", so S_drank = {_S[_DRANK].tolist()}",
         note="drank scores 3 with cat and milk (things), 2 with itself.")
 
 
@@ -62,8 +66,9 @@ def spread_and_scale(std_16, divide_64):
     return check_value(
         spread_and_scale.title, [std_16, divide_64], [4, 8], cell_names=["std_16", "divide_64"],
         slips={"gave d_k itself: the spread grows like the square root of d_k": [16, 64]},
-        hint="q·k adds d_k products of variance 1, so its variance is d_k and its standard "
-             "deviation is √d_k.",
+        hint="q·k adds d_k products of variance 1, so its variance is d_k; a standard deviation is the "
+             "square root of a variance, and the paper divides by that typical size.",
+        answer="std_16 = √16 = 4; divide_64 = √64 = 8",
         note="dividing by √d_k brings the spread of the scores back to about 1.")
 
 
@@ -76,8 +81,9 @@ def causal(mask4):
         slips={"put the 1s above the diagonal: row i (a query) may see the keys 0..i, on and "
                "below the diagonal": M.T,
                "left out the diagonal: a word may attend to itself": np.tril(M, -1)},
-        hint="row i is the query word i; it may attend to words 0, 1, ..., i. "
-             "So row 1 is [1, 0, 0, 0] and row 4 is [1, 1, 1, 1].",
+        hint="row i is the query word i and column j the key word j: a word may attend to itself and to "
+             "the words before it, never to a later one.",
+        answer="mask4 = [[1, 0, 0, 0], [1, 1, 0, 0], [1, 1, 1, 0], [1, 1, 1, 1]]   # 1s on and below the diagonal",
         note="the masked scores become -inf, so their weights are exactly 0.")
 
 
@@ -88,9 +94,12 @@ def cross_shape(shape):
         cross_shape.title, shape, [3, 6], cell_names=["n_q", "n_k"],
         slips={"swapped them: the rows are the queries (the target words), the columns the keys": [6, 3],
                "gave the shape of the decoder's self-attention; in cross-attention the keys come "
-               "from the source": [3, 3]},
-        hint="the weights are (n_q, n_k): one row per query (from the decoder), one column per key "
-             "(from the encoder).",
+               "from the source": [3, 3],
+               "gave the shape of the encoder's self-attention; in cross-attention the queries come "
+               "from the target": [6, 6]},
+        hint="the weights are (n_q, n_k): one row per query, one column per key; "
+             "check which side (the decoder or the encoder) gives the queries, and which the keys.",
+        answer="weights_shape = (3, 6): 3 Spanish queries (rows), 6 English keys (columns)",
         note="each of the 3 Spanish words so far gets weights over all 6 English words.")
 
 
@@ -123,8 +132,9 @@ def attention_scores(fn):
                    lambda X, Wq, Wk: (X @ Wq.T) @ (X @ Wk.T).T / np.sqrt(X.shape[1]),
                "used W_q and W_k as they are stored; weights are (d_out, d_in), so Q = X @ W_q.T":
                    lambda X, Wq, Wk: (X @ Wq) @ (X @ Wk).T / np.sqrt(Wq.shape[0])},
-        hint="Q = X @ W_q.T and K = X @ W_k.T, both (n, d_k); "
-             "return Q @ K.T / np.sqrt(d_k), with d_k = Q.shape[-1].")
+        hint="project X into queries and keys (weights are stored (d_out, d_in), so transpose them), score "
+             "every query (a row) against every key (a column), then scale by √d_k, the size of one query.",
+        answer="Q, K = X @ W_q.T, X @ W_k.T; return Q @ K.T / np.sqrt(Q.shape[-1])")
 
 
 def _attention_case(r):
@@ -152,6 +162,14 @@ def _scores(Q, K, mask, scale=True):
     return s if mask is None else np.where(mask, s, -np.inf)
 
 
+def _sums_without_keepdims(Q, K, V, mask):
+    """The slip e / e.sum(axis=-1): row j's sum divides column j (and raises unless n_q = n_k).
+    (One shift for the whole matrix: it cancels, as it does in np.exp(S) / np.exp(S).sum(axis=1).)"""
+    s = _scores(Q, K, mask)
+    e = np.exp(s - s.max())
+    return e / e.sum(axis=-1) @ V
+
+
 @exercise("attention")
 def attention(fn):
     """The learner's attention(Q, K, V, mask=None) -> softmax(Q Kᵀ / √d_k, masked) V."""
@@ -164,6 +182,8 @@ def attention(fn):
         labels=(None, None), symbol="out",
         slips={"took the softmax over the columns (axis=0) instead of each row":
                    lambda Q, K, V, m: _softmax_rows(_scores(Q, K, m), axis=0) @ V,
+               "divided by the row sums without keepdims=True, so they line up with the columns: "
+               "keep them as a column, e.sum(axis=-1, keepdims=True)": _sums_without_keepdims,
                "forgot to divide by √d_k":
                    lambda Q, K, V, m: _softmax_rows(_scores(Q, K, m, scale=False)) @ V,
                "ignored the mask":
@@ -171,8 +191,10 @@ def attention(fn):
                "zeroed the masked weights after the softmax, so the rows no longer sum to 1 "
                "(mask the scores with -inf before it)":
                    lambda Q, K, V, m: (_softmax_rows(_scores(Q, K, None)) * (1 if m is None else m)) @ V},
-        hint="scores = Q @ K.T / np.sqrt(d_k); where mask is False put -np.inf "
-             "(np.where(mask, scores, -np.inf)); weights = softmax(scores) over each row; return weights @ V.")
+        hint="four steps: scaled scores; hide the masked ones BEFORE the softmax, with -inf so that their "
+             "weight is exactly 0; a softmax along each row; then mix the values with those weights.",
+        answer="scores = Q @ K.T / np.sqrt(Q.shape[-1]); if mask is not None: scores = np.where(mask, scores, "
+               "-np.inf); return softmax(scores) @ V")
 
 
 @exercise("rows of S (sheet)")
@@ -184,7 +206,9 @@ def scores_sheet(answers=...):
         scores_sheet.title, _Q.astype(np.int64), _K.T.astype(np.int64), answers, answer_name="S_typed", symbol="S",
         blanks=blanks, roles=("output", "output", "attention"), names=("Q", "Kᵀ"),
         left_labels=(_WORDS, list(KEY_FEATURES)), right_labels=(list(KEY_FEATURES), _WORDS),
-        title="S = Q Kᵀ: fill in the rows of cat and milk")
+        title="S = Q Kᵀ: fill in the rows of cat and milk",
+        hint="each box is a query (a row of Q) times a key (a column of Kᵀ): the rows are the query words, "
+             "the columns the key words, so S is not symmetric.")
 
 
 EXERCISES = exercises(__name__)

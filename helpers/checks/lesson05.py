@@ -30,7 +30,8 @@ def head_sizes(d_k_paper, d_k_small):
         head_sizes.title, [d_k_paper, d_k_small], [64, 2], cell_names=["d_k_paper", "d_k_small"],
         slips={"multiplied d_model by h; each head gets d_model / h features": [4096, 18],
                "gave the number of heads h; d_k is the number of features per head": [8, 3]},
-        hint="the d_model features are shared out among the h heads: d_k = d_model / h.",
+        hint="the d_model features are shared out among the h heads, each head getting the same number.",
+        answer="d_k = d_model / h: d_k_paper = 512 / 8 = 64; d_k_small = 6 / 3 = 2",
         note="8 heads × 64 features = 512.")
 
 
@@ -42,8 +43,9 @@ def score_shapes(shape):
         slips={"gave the shape of the heads' outputs (h, n, d_k); the scores are one n × n "
                "matrix per head": [8, 10, 64],
                "put the heads last; the stack is (h, n, n), one n × n matrix per head": [10, 10, 8]},
-        hint="each head compares every query with every key: an (n, n) matrix per head, "
-             "so (h, n, n) for all of them.",
+        hint="each head compares every query with every key, so each head's scores form a square table; "
+             "then stack the heads, heads first.",
+        answer="scores_shape = (h, n, n) = (8, 10, 10)",
         note="8 score matrices of 10 × 10.")
 
 
@@ -55,9 +57,15 @@ def head1_score(S1_dog_the):
         slips={"used the key of dog itself (position 4) instead of the second the (position 3)":
                    int(Q[4, :2] @ K[4, :2]),
                "used head 2's columns (2a, 2b) instead of head 1's (1a, 1b)": int(Q[4, 2:] @ K[3, 2:]),
-               "used the first the (position 0) instead of the second (position 3)": int(Q[4, :2] @ K[0, :2])},
-        hint="head 1's query of dog is row dog, columns 1a and 1b of Q: (6·4 - 6, -3) = (18, -3); "
-             "head 1's key of the second the is (p, p²) = (3, 9).",
+               "used the first the (position 0) instead of the second (position 3)": int(Q[4, :2] @ K[0, :2]),
+               # Q[4] @ K[3] over all four columns is 27 - 3 = 24, the same number as the key of dog above:
+               # with two causes for 24 the check names neither.
+               "used all four columns (both heads): head 1's score uses only its columns 1a and 1b":
+                   int(Q[4] @ K[3])},
+        hint="head 1 uses only columns 1a and 1b of Q and of K; the query is dog's row, and the key is the "
+             "row of the second the, the word just before dog.",
+        answer="head 1's query of dog is (18, -3) and its key of the second the is (3, 9): "
+               "18·3 + (-3)·9 = 54 - 27 = 27",
         note="the largest score in dog's row: head 1 looks one word back.")
 
 
@@ -70,7 +78,9 @@ def parameter_count(n_weights):
                "counted one head's slice of each matrix (64 × 512); the heads together use all of it":
                    4 * 64 * 512,
                "counted 8 heads of 64 × 64": 4 * 8 * 64 * 64},
-        hint="each of the four matrices is (d_model, d_model) = 512 × 512, whatever the number of heads.",
+        hint="count the numbers in each of the four matrices; the heads share each matrix out among "
+             "themselves, they do not add to it.",
+        answer="each of W_Q, W_K, W_V, W_O is 512 × 512: n_weights = 4 · 512 · 512 = 1,048,576",
         note="about a million: the same as one big head of 512.")
 
 
@@ -96,8 +106,9 @@ def split_heads(fn):
                "head axis to the front": _plain_reshape,
                "kept (n, h, d_k): the head axis should come first, (h, n, d_k)":
                    lambda x, h: np.asarray(x).reshape(x.shape[0], h, x.shape[1] // h)},
-        hint="x.reshape(n, h, d_k) groups each row's columns per head; "
-             ".transpose(1, 0, 2) then gives (h, n, d_k).")
+        hint="first group each row's columns per head (a reshape that keeps the rows), then move the head "
+             "axis to the front (a transpose); a single reshape to (h, n, d_k) mixes the rows up.",
+        answer="n, d_model = x.shape; return x.reshape(n, h, d_model // h).transpose(1, 0, 2)")
 
 
 def _merge_case(r):
@@ -117,8 +128,9 @@ def merge_heads(fn):
                    lambda hd: np.asarray(hd).reshape(hd.shape[1], hd.shape[0] * hd.shape[2]),
                "stacked the heads one under the other (h·n, d_k); they go side by side":
                    lambda hd: np.asarray(hd).reshape(hd.shape[0] * hd.shape[1], hd.shape[2])},
-        hint="heads.transpose(1, 0, 2) is (n, h, d_k); .reshape(n, h * d_k) puts each row's heads "
-             "side by side (the same as np.concatenate(list(heads), axis=-1)).")
+        hint="undo split_heads in reverse order: move the head axis back to the middle, then put each row's "
+             "heads side by side with a reshape.",
+        answer="h, n, d_k = heads.shape; return heads.transpose(1, 0, 2).reshape(n, h * d_k)")
 
 
 def _multi_head_case(r):
@@ -157,8 +169,11 @@ def multi_head(fn):
                "split the heads with a plain reshape to (h, n, d_k) (reshape to (n, h, d_k), "
                "then transpose)": lambda *a: _multi_head_variant(*a, split=_plain_reshape),
                "used one head (h = 1)": lambda X_, Wq, Wk, Wv, Wo, h: _multi_head_reference(X_, Wq, Wk, Wv, Wo, 1)},
-        hint="Q, K, V = X @ W_q.T, ...; split each into (h, n, d_k); attend per head with "
-             "softmax(Q K^T / √d_k) V; merge back to (n, d_model); multiply by W_o.T.")
+        hint="four steps: project (weights are stored (d_out, d_in)); split Q, K and V into heads; attend in "
+             "every head, scaling by √d_k of ONE head; merge the heads and apply W_o.",
+        answer="Q, K, V = (split_heads(X @ W.T, h) for W in (W_q, W_k, W_v)); "
+               "heads = softmax(Q @ K.transpose(0, 2, 1) / np.sqrt(Q.shape[-1])) @ V; "
+               "return merge_heads(heads) @ W_o.T")
 
 
 EXERCISES = exercises(__name__)

@@ -13,7 +13,16 @@ import numpy as np
 
 from ..kernels import embed, frozen, positional_encoding
 from ..lesson06 import FEATURES, SENTENCE, WORD_TO_ID, E, embed_with_position, encode, tokenize
-from . import check_function, check_value, exercise, exercises, random_cases, snap_to_2_decimals, start_lesson
+from . import (
+    check_close,
+    check_function,
+    check_value,
+    exercise,
+    exercises,
+    random_cases,
+    snap_to_2_decimals,
+    start_lesson,
+)
 from . import progress as progress  # check.progress() in the notebooks
 
 SEED = 606  # the random cases are the same in every run
@@ -30,7 +39,10 @@ def token_ids(ids):
         token_ids.title, ids, IDS_DOG, cell_names=tokenize(DOG_SENTENCE),
         slips={"counted from 1: ids count from 0, and id 0 is <unk>": IDS_DOG + 1,
                "left out <unk>: it is id 0, so 'the' is id 1": IDS_DOG - 1},
-        hint="look each word up in the VOCAB list printed above: 'the' is at place 1, 'dog' at place 5.",
+        hint="a word's id is its place in the vocabulary list above, counting from 0 (id 0 is <unk>); "
+             "lower-case the words and drop the full stop first.",
+        answer="ids = " + str(IDS_DOG.tolist()) + ": " + ", ".join(
+            f"{w} {i}" for w, i in zip(tokenize(DOG_SENTENCE), IDS_DOG)),
         note="The same word always gets the same id: 'the' is 1 both times.")
 
 
@@ -41,7 +53,9 @@ def embedding_of_dog(x_dog):
         embedding_of_dog.title, x_dog, E[WORD_TO_ID["dog"]], cell_names=list(FEATURES),
         slips={"took the row of 'cat' (id 4), one above 'dog'": E[4],
                "took the row of 'sat' (id 6), one below 'dog'": E[6]},
-        hint="the one-hot row of dog has its single 1 at id 5, so the product picks row 5 of E.",
+        hint="a one-hot row times E picks out one row of E: the row at the id of dog, counting from 0.",
+        answer=f"dog is id {WORD_TO_ID['dog']}, so x_dog = row {WORD_TO_ID['dog']} of E = "
+               f"{E[WORD_TO_ID['dog']].tolist()}",
         note="One-hot times E is a row lookup: embed(ids, E) = E[ids].")
 
 
@@ -49,16 +63,17 @@ def embedding_of_dog(x_dog):
 def pe_position_1(pe):
     """PE(1) for d_model = 4, with 2 decimals."""
     wrong_i = np.array([np.sin(1), np.cos(1), np.sin(1 / 10), np.cos(1 / 10)])
-    return check_value(
-        pe_position_1.title, snap_to_2_decimals(pe, PE_1), np.round(PE_1, 2), cell_names=list(FEATURES),
-        slips={"swapped sin and cos: even features (0, 2) take the sine": np.round(PE_1[[1, 0, 3, 2]], 2),
-               "used 10000^(i/d_model) instead of 10000^(2i/d_model) for features 2 and 3":
-                   np.round(wrong_i, 2),
+    return check_close(
+        pe_position_1.title, pe, PE_1, tol=0.006, decimals=2, cell_names=list(FEATURES),
+        slips={"swapped sin and cos: even features (0, 2) take the sine": PE_1[[1, 0, 3, 2]],
+               "used 10000^(i/d_model) instead of 10000^(2i/d_model) for features 2 and 3": wrong_i,
                "took the angles in degrees: numpy's sin and cos take radians":
-                   np.round([np.sin(np.radians(1)), np.cos(np.radians(1)),
-                             np.sin(np.radians(0.01)), np.cos(np.radians(0.01))], 2)},
-        hint="pos = 1: features 0 and 1 are sin(1/1) and cos(1/1); features 2 and 3 are "
-             "sin(1/100) and cos(1/100), since 10000^(2/4) = 100. Type 2 decimals, e.g. 0.84.",
+                   [np.sin(np.radians(1)), np.cos(np.radians(1)),
+                    np.sin(np.radians(0.01)), np.cos(np.radians(0.01))]},
+        hint="work out each feature's angle pos / 10000^(2i/d_model) first (features 2i and 2i + 1 share "
+             "one angle), then the sine for the even feature and the cosine for the odd one, in radians.",
+        answer="features 0, 1: sin(1) ≈ 0.84, cos(1) ≈ 0.54; features 2, 3: 10000^(2/4) = 100, "
+               "sin(0.01) ≈ 0.01, cos(0.01) ≈ 1.00; pe_1 = [0.84, 0.54, 0.01, 1.00]",
         note="Every position gets its own row, with values between -1 and 1.")
 
 
@@ -70,7 +85,9 @@ def pe_length(length_512):
         slips={"gave the squared length: take the square root": 256,
                "gave √d_model: each (sin, cos) pair adds sin² + cos² = 1, and there are d_model/2 pairs":
                    np.round(np.sqrt(512), 2)},
-        hint="the squared length adds sin² + cos² = 1 for each of the d_model / 2 = 256 pairs.",
+        hint="work out the squared length first: the row is made of (sin, cos) pairs with the same angle, "
+             "and each pair adds sin² + cos² = 1. Then take the square root.",
+        answer="d_model / 2 = 256 pairs, each adding 1: the squared length is 256, so length_512 = √256 = 16",
         note="The same for every position: √(d_model / 2) = √256 = 16.")
 
 
@@ -103,9 +120,11 @@ def sinusoid(fn):
                    _sin_cos_swapped,
                "divided by 10000^(i/d_model) for pair i: the exponent uses the even index 2i": _i_not_2i,
                "counted positions from 1: the first token is position 0": _from_1},
-        hint="pos = np.arange(n)[:, None]; two_i = np.arange(0, d_model, 2); "
-             "angle = pos / 10000 ** (two_i / d_model); "
-             "then pe[:, 0::2] = np.sin(angle) and pe[:, 1::2] = np.cos(angle).")
+        hint="one angle per position and per pair of features, pos / 10000^(2i/d_model), with positions "
+             "from 0; the sine goes in the even features, the cosine in the odd ones.",
+        answer="pos = np.arange(n)[:, None]; two_i = np.arange(0, d_model, 2); "
+               "angle = pos / 10000 ** (two_i / d_model); pe = np.zeros((n, d_model)); "
+               "pe[:, 0::2] = np.sin(angle); pe[:, 1::2] = np.cos(angle); return pe")
 
 
 def _input_case(r):
@@ -143,7 +162,9 @@ def model_input(fn):
                "multiplied by d_model: the factor is its square root": _times_d,
                "scaled the positional encoding instead of the embedding": _scaled_pe,
                "forgot to add the positional encoding": _no_pe},
-        hint="E[ids] * np.sqrt(d_model) + positional_encoding(len(ids), d_model), with d_model = E.shape[1].")
+        hint="two parts added together: the rows of E for the ids, scaled by √d_model (the embedding only), "
+             "and the positional encoding of the n positions.",
+        answer="d_model = E.shape[1]; return E[ids] * np.sqrt(d_model) + positional_encoding(len(ids), d_model)")
 
 
 EXERCISES = exercises(__name__)

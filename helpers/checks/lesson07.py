@@ -17,7 +17,7 @@ from ..kernels import encoder_layer, ffn, frozen
 from ..lesson01 import FEATURES, OUT_POSITIONS, W1, W2, Y, Z, b1, b2
 from ..lesson06 import SENTENCE, embed_with_position, encode, tokenize
 from ..lesson07 import EX_ROW, LN_BETA, LN_GAMMA, LN_ROW, encoder_layer_parameter_count, init_encoder
-from . import check_function, check_value, exercise, exercises, random_cases, snap_to_2_decimals, start_lesson
+from . import check_close, check_function, check_value, exercise, exercises, random_cases, start_lesson
 from . import progress as progress  # check.progress() in the notebooks
 
 SEED = 707  # the random cases are the same in every run
@@ -38,22 +38,25 @@ def mean_and_variance(mu, sigma2):
         mean_and_variance.title, [mu, sigma2], [4, 9], cell_names=["mean", "variance"],
         slips={"divided by d_model - 1 = 3: layer norm divides by d_model = 4": [4, 12],
                "gave the standard deviation: the variance is its square": [4, 3]},
-        hint="the mean is (1 + 3 + 3 + 9) / 4; the variance is the mean of the squared deviations "
-             "(x - mean)².",
+        hint="the mean adds the four numbers and divides by d_model = 4; the variance is the mean of the "
+             "squared deviations (x - mean)², again dividing by d_model (no square root yet).",
+        answer="mean = (1 + 3 + 3 + 9) / 4 = 4; deviations -3, -1, -1, 5; "
+               "variance = (9 + 1 + 1 + 25) / 4 = 36 / 4 = 9",
         note="The standard deviation is √9 = 3.")
 
 
 @exercise("normalised row")
 def normalised_row(row):
     """(x - mean) / sigma, with 2 decimals."""
-    return check_value(
-        normalised_row.title, snap_to_2_decimals(row, EX_X_HAT), np.round(EX_X_HAT, 2),
+    return check_close(
+        normalised_row.title, row, EX_X_HAT, tol=0.006, decimals=2,
         cell_names=["f1", "f2", "f3", "f4"],
-        slips={"divided by the variance (9), not by the standard deviation (3)":
-                   np.round((EX_ROW - EX_MEAN) / EX_VAR, 2),
-               "forgot to subtract the mean first": np.round(EX_ROW / np.sqrt(EX_VAR), 2),
+        slips={"divided by the variance (9), not by the standard deviation (3)": (EX_ROW - EX_MEAN) / EX_VAR,
+               "forgot to subtract the mean first": EX_ROW / np.sqrt(EX_VAR),
                "subtracted the mean but did not divide": (EX_ROW - EX_MEAN).astype(float)},
-        hint="subtract the mean 4 from each number, then divide by σ = 3. Type 2 decimals, e.g. -0.33.",
+        hint="two steps for each number: subtract the mean of exercise 1, then divide by σ, the square root "
+             "of the variance. Type 2 decimals.",
+        answer="(x - 4) / 3 = [-3/3, -1/3, -1/3, 5/3] ≈ [-1.00, -0.33, -0.33, 1.67]",
         note="The row now has mean 0 and variance 1.")
 
 
@@ -65,7 +68,9 @@ def residual_z5(row):
         slips={"gave FFN(x) alone: the residual connection adds x back": Y[:, 4],
                "gave x alone: add the FFN's output to it": Z[:, 4],
                "subtracted instead of adding": (Z[:, 4] - Y[:, 4])},
-        hint="Z5 = [5, 3, 1] and FFN(Z5) = the sheet's Y5 = [5, 6, -4]; add them feature by feature.",
+        hint="the residual connection adds the token's input row (its column Z5 of the sheet's Z) and the "
+             "FFN's output for it (column 5 of the sheet's Y), feature by feature.",
+        answer=f"Z5 + Y5 = {Z[:, 4].tolist()} + {Y[:, 4].tolist()} = {RESIDUAL[4].astype(np.int64).tolist()}",
         note="Next, layer normalisation rescales this row.")
 
 
@@ -89,6 +94,16 @@ def _no_gamma_beta(x, g, b):
     return kernels.layer_norm(x, np.ones(np.shape(x)[-1]), np.zeros(np.shape(x)[-1]))
 
 
+def _no_eps(x, g, b):
+    x = np.asarray(x, float)
+    return (x - x.mean(-1, keepdims=True)) / np.sqrt(x.var(-1, keepdims=True)) * g + b
+
+
+def _eps_outside(x, g, b):
+    x = np.asarray(x, float)
+    return (x - x.mean(-1, keepdims=True)) / (np.sqrt(x.var(-1, keepdims=True)) + 1e-5) * g + b
+
+
 def _by_var(x, g, b):
     x = np.asarray(x, float)
     return (x - x.mean(-1, keepdims=True)) / (x.var(-1, keepdims=True) + 1e-5) * g + b
@@ -100,16 +115,23 @@ def layer_norm(fn):
     cases = {"the sheet's Z.T, γ = 1, β = 0": (Z_ROWS.astype(float), np.ones(3), np.zeros(3)),
              "the lesson's row [0, 6, 6, 8]": (np.array([LN_ROW], float), LN_GAMMA.astype(float),
                                                LN_BETA.astype(float)),
-             **random_cases(np.random.default_rng(SEED), 4, _rows_case)}
+             **random_cases(np.random.default_rng(SEED), 4, _rows_case),
+             # σ = 0: only ε keeps the division finite (the exercise asks for √(variance + eps))
+             "a row of equal numbers [2, 2, 2, 2]": (np.full((1, 4), 2.0), np.ones(4), np.zeros(4))}
     return check_function(
         layer_norm.title, fn, lambda x, g, b: kernels.layer_norm(x, g, b), cases,
         labels=(list(OUT_POSITIONS), list(FEATURES)),
         slips={"divided by d_model - 1 in the variance (ddof=1): layer norm divides by d_model": _unbiased,
                "normalised each column (axis 0): normalise each row, over the features (axis -1)": _over_columns,
                "left out γ and β: multiply by gamma, then add beta": _no_gamma_beta,
-               "divided by the variance: divide by its square root": _by_var},
-        hint="mean = x.mean(axis=-1, keepdims=True); var = ((x - mean)**2).mean(axis=-1, keepdims=True); "
-             "return (x - mean) / np.sqrt(var + eps) * gamma + beta")
+               "divided by the variance: divide by its square root": _by_var,
+               "left out ε: divide by √(variance + eps), as the exercise asks. Here it changes only the 6th "
+               "digit or so, but a row of equal numbers (variance 0) would give 0 / 0": _no_eps,
+               "added ε outside the square root: divide by √(variance + eps), not √variance + eps": _eps_outside},
+        hint="each row on its own (axis=-1, keepdims=True): subtract its mean, divide by the square root of "
+             "(its variance + eps), with the variance dividing by d_model; then scale by gamma, shift by beta.",
+        answer="mean = x.mean(axis=-1, keepdims=True); var = ((x - mean) ** 2).mean(axis=-1, keepdims=True); "
+               "return (x - mean) / np.sqrt(var + eps) * gamma + beta")
 
 
 def _add_norm_case(r):
@@ -122,7 +144,9 @@ def _add_norm_case(r):
 def add_and_norm(fn):
     """The learner's add_and_norm(x, sublayer_out, gamma, beta) = LayerNorm(x + sublayer_out)."""
     cases = {"the sheet: x = Z.T, sub-layer = its FFN": (Z_ROWS.astype(float), FFN_OUT, np.ones(3), np.zeros(3)),
-             **random_cases(np.random.default_rng(SEED + 1), 4, _add_norm_case)}
+             **random_cases(np.random.default_rng(SEED + 1), 4, _add_norm_case),
+             "x + sublayer_out a row of equal numbers": (np.array([[1.0, 2, 3, 4]]), np.array([[3.0, 2, 1, 0]]),
+                                                         np.ones(4), np.zeros(4))}
     return check_function(
         add_and_norm.title, fn, lambda x, s, g, b: kernels.layer_norm(np.asarray(x) + np.asarray(s), g, b), cases,
         labels=(list(OUT_POSITIONS), list(FEATURES)),
@@ -130,8 +154,12 @@ def add_and_norm(fn):
                    lambda x, s, g, b: kernels.layer_norm(s, g, b),
                "normalised first and added x afterwards: the paper adds, then normalises":
                    lambda x, s, g, b: np.asarray(x) + kernels.layer_norm(s, g, b),
-               "added but did not normalise": lambda x, s, g, b: np.asarray(x) + np.asarray(s)},
-        hint="one line: return layer_norm(x + sublayer_out, gamma, beta)")
+               "added but did not normalise": lambda x, s, g, b: np.asarray(x) + np.asarray(s),
+               "normalised without ε: divide by √(variance + eps) (the kernel layer_norm does)":
+                   lambda x, s, g, b: _no_eps(np.asarray(x) + np.asarray(s), g, b)},
+        hint="the order is add, then normalise: the residual x + sublayer_out first, then layer norm of that "
+             "sum, with gamma and beta.",
+        answer="return layer_norm(x + sublayer_out, gamma, beta)")
 
 
 def _first_only(x, layers, h):
@@ -160,7 +188,9 @@ def encoder(fn):
         labels=(tokenize(SENTENCE), ["f1", "f2", "f3", "f4"]),
         slips={"used the first layer's weights every time: each layer has its own p": _first_only,
                "fed the original x to every layer: feed each layer the previous layer's output": _not_chained},
-        hint="for p in layers: x = encoder_layer(x, p, h)   then return x")
+        hint="a loop over the layers, each with its own p, where each layer reads the previous layer's "
+             "output, not the original x; the result is the last layer's output.",
+        answer="for p in layers: x = encoder_layer(x, p, h)   then, after the loop: return x")
 
 
 @exercise("parameters of a small layer")
@@ -176,7 +206,9 @@ def small_layer_parameters(count):
                    encoder_layer_parameter_count(d, f) - 2 * d,
                "counted one attention matrix: W_q, W_k, W_v and W_o make four":
                    encoder_layer_parameter_count(d, f) - 3 * (d * d + d)},
-        hint="4·(8·8 + 8) for attention, (32·8 + 32) + (8·32 + 8) for the FFN, 2·2·8 for the two layer norms.",
+        hint="count each part with its biases: the four attention matrices, the FFN's two layers, and a "
+             "γ and a β for each of the two layer norms.",
+        answer="4·(8·8 + 8) + (32·8 + 32) + (8·32 + 8) + 2·2·8 = 288 + 288 + 264 + 32 = 872",
         note="4·72 + 288 + 264 + 32 = 872.")
 
 

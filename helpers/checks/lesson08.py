@@ -22,18 +22,32 @@ ROWS, KEYS = ["row 1", "row 2", "row 3"], ["k1", "k2", "k3"]  # the labels of EX
 KEEP = causal_mask(3)  # (3, 3): True = may attend
 
 
+def _mask_fill(answer):
+    """What a masked cell should hold: -99 as the sheets write it, or -∞ where the learner wrote -∞
+    (lesson 08 masks with -∞ in code). Per cell, so that either is right; never raises."""
+    try:
+        with np.errstate(all="ignore"):
+            typed = np.asarray(answer, dtype=float)
+        if typed.shape == KEEP.shape and np.isneginf(typed).any():
+            return np.where(np.isneginf(typed), -np.inf, -99.0)
+    except (TypeError, ValueError, OverflowError):
+        pass
+    return -99
+
+
 @exercise("masked scores")
 def masked_scores(S_masked):
-    """EX_SCORES with the future masked: -99 to the right of the diagonal."""
-    S = EX_SCORES
+    """EX_SCORES with the future masked: -99 (or -∞) to the right of the diagonal."""
+    S, fill = EX_SCORES, _mask_fill(S_masked)
     return check_value(
-        masked_scores.title, S_masked, np.where(KEEP, S, -99), labels=(ROWS, KEYS), symbol="S",
-        slips={"masked the past (below the diagonal) instead of the future (above it)": np.where(KEEP.T, S, -99),
-               "masked the diagonal too, but a position may look at itself": np.where(np.tril(KEEP, -1), S, -99),
+        masked_scores.title, S_masked, np.where(KEEP, S, fill), labels=(ROWS, KEYS), symbol="S",
+        slips={"masked the past (below the diagonal) instead of the future (above it)": np.where(KEEP.T, S, fill),
+               "masked the diagonal too, but a position may look at itself": np.where(np.tril(KEEP, -1), S, fill),
                "wrote 0 in the masked cells: a score of 0 still gets the weight e⁰ = 1, so write -99":
                    np.where(KEEP, S, 0)},
-        hint="row i keeps the scores of columns 1 … i (itself and before) "
-             "and gets -99 to the right of the diagonal.",
+        hint="row i (a position) may see the columns 1 … i, itself and the ones before it; every cell that "
+             "looks into the future gets -99 (or -∞), and the scores it may see stay as they are.",
+        answer=f"S_masked = {np.where(KEEP, S, -99).tolist()}   # -99 to the right of the diagonal",
         note="Each row keeps itself and the positions before it.")
 
 
@@ -45,8 +59,10 @@ def masked_weights(weights_row_1, weights_row_2):
         labels=(ROWS[:2], KEYS), symbol="weights",
         slips={"forgot the mask (softmax of the unmasked rows)": softmax(EX_SCORES[:2]),
                "gave the masked cells a share too (1/3 each)": np.array([[1 / 3] * 3] * 2)},
-        hint="e^-99 is about 1e-43, so a masked cell counts as 0. Row 2 has two equal scores (3 and 3) left: "
-             "they share the weight equally.",
+        hint="a masked cell's e^-99 is about 1e-43, so it counts as 0; softmax the scores that are left in "
+             "each row: their weights add up to 1, and equal scores get equal weights.",
+        answer="row 1 keeps only k1: weights_row_1 = [1, 0, 0]; row 2 keeps two equal scores (3 and 3): "
+               "weights_row_2 = [0.5, 0.5, 0]",
         note="Row 1 can only see itself: all its weight is on k1.")
 
 
@@ -58,8 +74,9 @@ def cross_scores(S_cross):
         cross_scores.title, S_cross, S, labels=(["t0", "t1"], ["s0", "s1", "s2"]), symbol="S",
         slips={"applied a causal mask, but cross-attention has none: the whole source is known":
                    np.where(np.tril(np.ones((2, 3), bool)), S, -99)},
-        hint="one row per target query, one column per source key: S[t, s] = Q[t] · K[s], "
-             "for example S[t1, s2] = 0·0 + 2·3 = 6.",
+        hint="one row per target query, one column per source key: cell [t, s] is query t · key s; "
+             "cross-attention has no mask.",
+        answer=f"S_cross = {S.tolist()} (e.g. S[t1, s2] = 0·0 + 2·3 = 6)",
         note="2 target positions × 3 source words: the score matrix of cross-attention need not be square.")
 
 
@@ -74,8 +91,10 @@ def logits_pick(logit_la, logit_bola, logit_end, next_id):
         slips={"left out the bias b": list(no_bias) + [int(np.argmax(no_bias))],
                "picked the word with the smallest score: greedy takes the largest":
                    list(logits) + [int(np.argmin(logits))]},
-        hint="logit of word i = row i of W · x + b[i]; for \"la\": 2·2 + 0·1 + 0 = 4. "
+        hint="the logit of word i is row i of W times x, plus b[i] (do not forget the bias); "
              "next_id is the position (0, 1 or 2) of the largest logit.",
+        answer="logits: la 2·2 + 0·1 + 0 = 4, bola 0·2 + 3·1 + 1 = 4, </s> 1·2 + 1·1 + 2 = 5; "
+               "the largest is </s>, so next_id = 2",
         note="The bias tipped the choice: without it, \"la\" would have won.")
 
 
@@ -93,6 +112,13 @@ def _square_case(r):
     return (r.integers(-3, 4, size=(n, n)),)
 
 
+def _sums_without_keepdims(s):
+    """The slip e / e.sum(axis=-1): row j's sum divides column j."""
+    m = _masked(np.asarray(s, dtype=float), causal_mask(np.shape(s)[-1]))
+    e = np.exp(m - m.max())  # one shift for the whole matrix: it cancels in e / e.sum(axis=-1)
+    return e / e.sum(axis=-1)
+
+
 @exercise("masked_softmax")
 def masked_softmax(fn):
     """The learner's masked_softmax(scores): the future masked, then a softmax along each row."""
@@ -104,8 +130,12 @@ def masked_softmax(fn):
                "masked the past instead of the future (use np.tril, or causal_mask)":
                    lambda s: softmax(_masked(s, causal_mask(np.shape(s)[-1]).T)),
                "took the softmax over the columns (axis=0) instead of each row":
-                   lambda s: softmax(_masked(s, causal_mask(np.shape(s)[-1])), axis=0)},
-        hint="masked = np.where(causal_mask(n), scores, -99); then softmax(masked) row by row.")
+                   lambda s: softmax(_masked(s, causal_mask(np.shape(s)[-1])), axis=0),
+               "divided by the row sums without keepdims=True, so they line up with the columns: "
+               "keep them as a column, e.sum(axis=-1, keepdims=True)": _sums_without_keepdims},
+        hint="two steps: first hide the future (the cells right of the diagonal) with -99 or -∞, "
+             "then a softmax along each row, so that every row of the weights adds up to 1.",
+        answer="n = len(scores); return softmax(np.where(causal_mask(n), scores, -99))")
 
 
 def _cross_attention(y, memory, W_q, W_k, W_v):
@@ -145,8 +175,10 @@ def cross_attention(fn):
                "queries come from the target": _queries_from_memory,
                "forgot to divide the scores by √d_k": _unscaled,
                "took the values from the target: keys and values both come from the memory": _values_from_target},
-        hint="q = y @ W_q.T, k = memory @ W_k.T, v = memory @ W_v.T; "
-             "out, weights = scaled_dot_product_attention(q, k, v); return out.")
+        hint="decide which input gives the queries (the target, y) and which the keys and the values (the "
+             "memory); project each with its weight (x @ W.T); then scaled dot-product attention, no mask.",
+        answer="q, k, v = y @ W_q.T, memory @ W_k.T, memory @ W_v.T; "
+               "out, weights = scaled_dot_product_attention(q, k, v); return out")
 
 
 class _CountedStep:
@@ -198,19 +230,20 @@ def _no_start(step, start_id, end_id, max_len):
 @exercise("greedy_decode")
 def greedy_decode(fn):
     """The learner's greedy_decode(step, start_id, end_id, max_len), each run on a fresh counted step."""
-    if not callable(fn) or fn is Ellipsis:
-        return check_function(greedy_decode.title, fn, _greedy, _greedy_cases())
+    learner = fn
+    if callable(fn) and fn is not Ellipsis:
+        def learner(step, start_id, end_id, max_len):
+            return fn(_CountedStep(step.fn), start_id, end_id, max_len)
 
-    def learner(step, start_id, end_id, max_len):
-        return fn(_CountedStep(step.fn), start_id, end_id, max_len)
-
-    learner.__name__ = getattr(fn, "__name__", "greedy_decode")
+        learner.__name__ = getattr(fn, "__name__", "greedy_decode")
     return check_function(
         greedy_decode.title, learner, _greedy, _greedy_cases(),
         slips={"left out the end token: append it, then stop": _no_end,
                "left out the start token: the list begins with start_id": _no_start},
-        hint="ids = [start_id]; while len(ids) < max_len: nxt = int(np.argmax(step(ids))); "
-             "ids.append(nxt); if nxt == end_id: break. Then return ids.")
+        hint="the list starts with start_id; each round asks step for the probabilities and appends the "
+             "most probable id; stop right after appending end_id, or when the list holds max_len ids.",
+        answer="ids = [start_id]; while len(ids) < max_len: nxt = int(np.argmax(step(ids))); "
+               "ids.append(nxt); if nxt == end_id: break. After the loop: return ids")
 
 
 EXERCISES = exercises(__name__)

@@ -34,8 +34,12 @@ def first_step_of_dog(a_1):
         slips={"left out the bias b": W_X @ DOG,
                "took tanh already: the question asks for a_1, before the tanh": np.round(np.tanh(a_dog), 2),
                "used the embedding of cat (row 4 of E) instead of dog (row 5)": W_X @ E[4] + B},
-        hint="dog = [2, 1, 1, 0]; the first row of W_x is [1, 0, 1, 0] and the first entry of b is 0, "
-             "so the first entry of a_1 is 1·2 + 0·1 + 1·1 + 0·0 + 0 = 3.",
+        hint="entry k of a_1 is row k of W_x times dog's vector, plus b[k] (W_h h_0 is 0); "
+             "stop before the tanh.",
+        answer="a_1 = W_x·dog + b: " + "; ".join(
+            " + ".join(f"({w})·{x}" if w < 0 else f"{w}·{x}" for w, x in zip(row, DOG))
+            + (f" + ({b})" if b < 0 else f" + {b}") + f" = {int(row @ DOG + b)}" for row, b in zip(W_X, B))
+            + f", so a_1 = {[int(v) for v in a_dog]}",
         note="h_1 = tanh(a_1) = [1.00, 0.96, 0].")
 
 
@@ -47,8 +51,10 @@ def steps_and_paths(rnn_steps, attention_steps, rnn_path, attention_path):
         cell_names=["rnn_steps", "attention_steps", "rnn_path", "attention_path"],
         slips={"counted one attention step per word: all 20 rows come out of one product": [20, 20, 20, 1],
                "gave the RNN path as 19: count the arrow x1 -> h1 too (x1 -> h1 -> ... -> h20)": [20, 1, 19, 1]},
-        hint="the RNN's steps wait for one another, one per word; attention's rows do not wait. "
-             "The path x1 -> h1 -> h2 -> ... -> h20 has 20 arrows; x1 -> y20 has 1.",
+        hint="an RNN step needs the state of the step before, while attention computes all its rows in one "
+             "product; for the paths, count the arrows, the first one x1 -> h1 included.",
+        answer="rnn_steps = 20, attention_steps = 1, rnn_path = 20 (x1 -> h1 -> ... -> h20), "
+               "attention_path = 1 (x1 -> y20 directly)",
         note="n versus 1, twice.")
 
 
@@ -59,7 +65,8 @@ def halvings(k):
         halvings.title, k, 10,
         slips={"stopped one step early: after 9 halvings 1/512 is still more than 1/1000": 9,
                "halved 1000 instead of counting steps: count how many times you divide by 2": 500},
-        hint="1/2, 1/4, 1/8, ... after k steps the influence is 1/2^k; find the first k with 2^k > 1000.",
+        hint="after k halvings 1/2^k of the influence is left: find the first k where that is below 1/1000.",
+        answer="2^9 = 512 is not enough (1/512 > 1/1000), 2^10 = 1024 is: 10 halvings",
         note="2^10 = 1024: ten words back, less than a thousandth is left.")
 
 
@@ -92,7 +99,9 @@ def rnn_step(fn):
         slips={"forgot the tanh": lambda h, x, Wh, Wx, b: Wh @ h + Wx @ x + b,
                "left out the previous state: add W_h @ h": lambda h, x, Wh, Wx, b: np.tanh(Wx @ x + b),
                "used a ReLU: an RNN squashes with tanh": lambda h, x, Wh, Wx, b: np.maximum(Wh @ h + Wx @ x + b, 0)},
-        hint="return np.tanh(W_h @ h + W_x @ x + b)")
+        hint="three terms added together, the previous state through W_h, the input through W_x, and the "
+             "bias; then the tanh squashes the sum.",
+        answer="return np.tanh(W_h @ h + W_x @ x + b)")
 
 
 def _reset_every_step(X, Wh, Wx, b):
@@ -107,8 +116,10 @@ def run_rnn(fn):
         slips={"started every step from h = 0: carry h from one step to the next": _reset_every_step,
                "returned only the last state: return all n states, one row per word":
                    lambda X, Wh, Wx, b: rnn(X, Wh, Wx, b)[-1]},
-        hint="h = np.zeros(d_h); for each row x of X: h = rnn_step(h, x, ...); keep every h in a list; "
-             "return np.array(states), shape (n, d_h).")
+        hint="start from h = 0 (d_h zeros), and carry h from one word to the next in order; "
+             "keep every state, one row per word.",
+        answer="h = np.zeros(len(b)); states = []; for x in X: h = rnn_step(h, x, W_h, W_x, b); "
+               "states.append(h). After the loop: return np.array(states)   # (n, d_h)")
 
 
 def _no_slopes(X, Wh, Wx, b):
@@ -143,8 +154,10 @@ def first_word_jacobian(fn):
         slips={"left out the tanh slopes D_t = diag(1 - h_t²)": _no_slopes,
                "left out the slope D_1 of the first step: ∂h_1/∂x_1 = D_1 W_x": _no_first_slope,
                "used 1 - h as the slope of tanh: it is 1 - h²": _slope_of_tanh_wrong},
-        hint="H = run the RNN; J = (1 - H[0]**2)[:, None] * W_x; then for t = 1..n-1: "
-             "J = (1 - H[t]**2)[:, None] * (W_h @ J). (d[:, None] * M is diag(d) @ M.)")
+        hint="run the RNN first to get every state h_t; then follow the chain rule from the first step: "
+             "each step multiplies by its tanh slope diag(1 - h_t²), the first step with W_x, the others with W_h.",
+        answer="H = run_rnn(X, W_h, W_x, b); J = (1 - H[0] ** 2)[:, None] * W_x; for t in range(1, len(H)): "
+               "J = (1 - H[t] ** 2)[:, None] * (W_h @ J). After the loop: return J")
 
 
 EXERCISES = exercises(__name__)

@@ -39,7 +39,10 @@ def shapes(memory_shape, logits_shape):
                    [[_S["n_src"], _S["d_model"]], [_S["n_tgt"], _S["d_model"]]],
                "used the source vocabulary for the logits: the model predicts TARGET tokens":
                    [[_S["n_src"], _S["d_model"]], [_S["n_tgt"], _S["vocab_src"]]]},
-        hint="tokens are rows: the memory is (n_src, d_model), the logits (n_tgt, vocab_tgt).",
+        hint="tokens are rows: the memory has one row per source token, the logits one row per target "
+             "token; then ask what each row holds (features, or one score per word of which vocabulary?).",
+        answer=f"memory_shape = (n_src, d_model) = ({_S['n_src']}, {_S['d_model']}); "
+               f"logits_shape = (n_tgt, vocab_tgt) = ({_S['n_tgt']}, {_S['vocab_tgt']})",
         note="Only the output layer changes the width, from d_model to vocab_tgt.")
 
 
@@ -50,9 +53,14 @@ def cross_weights_shape(shape):
         cross_weights_shape.title, shape, [_S["h"], _S["n_tgt"], _S["n_src"]], cell_names=["heads", "rows", "columns"],
         slips={"swapped queries and keys: one row per target query, one column per source key":
                    [_S["h"], _S["n_src"], _S["n_tgt"]],
-               "put d_model where the number of heads goes": [_S["d_model"], _S["n_tgt"], _S["n_src"]]},
-        hint="each of the h heads has an n_q × n_k table; queries come from the target (n_tgt), "
-             "keys from the source (n_src).",
+               "put d_model where the number of heads goes": [_S["d_model"], _S["n_tgt"], _S["n_src"]],
+               "gave the shape of the decoder's self-attention: in cross-attention the keys come from the "
+               "source (n_src)": [_S["h"], _S["n_tgt"], _S["n_tgt"]],
+               "gave the shape of the encoder's self-attention: in cross-attention the queries come from the "
+               "target (n_tgt)": [_S["h"], _S["n_src"], _S["n_src"]]},
+        hint="each of the h heads has one table of n_q × n_k weights; check which side (the target or the "
+             "source) gives the queries, and which the keys.",
+        answer=f"cross_shape = (h, n_tgt, n_src) = ({_S['h']}, {_S['n_tgt']}, {_S['n_src']})",
         note="Every head has its own table: 3 target positions against 6 source words.")
 
 
@@ -64,7 +72,10 @@ def encoder_count(n_encoder_layer):
         slips={"left out the biases": 4 * _D * _D + 2 * _D * _D_FF + 2 * _NORM,
                "left out the two layer norms (γ and β, d numbers each)": _ATTENTION + _FFN,
                "counted one layer norm, but an encoder layer has two": _ATTENTION + _FFN + _NORM},
-        hint=f"attention 4·d² + 4·d = {_ATTENTION}; FFN d_ff·d + d_ff + d·d_ff + d; two layer norms of 2·d each.",
+        hint="count each part with its biases: self-attention (four d × d matrices and four biases), the FFN "
+             "(two layers) and the layer norms (γ and β each); how many layer norms does an encoder layer have?",
+        answer=f"attention 4·4·4 + 4·4 = {_ATTENTION}; FFN 8·4 + 8 + 4·8 + 4 = {_FFN}; "
+               f"two layer norms 2·(2·4) = {2 * _NORM}; total {_ATTENTION + _FFN + 2 * _NORM}",
         note="Attention and FFN hold about the same number of weights here (d_ff = 2·d).")
 
 
@@ -76,7 +87,10 @@ def decoder_count(n_decoder_layer):
         slips={"forgot the cross-attention: a decoder layer has two attention blocks": _ATTENTION + _FFN + 3 * _NORM,
                "counted two layer norms, but a decoder layer has three": 2 * _ATTENTION + _FFN + 2 * _NORM,
                "left out the biases": 2 * 4 * _D * _D + 2 * _D * _D_FF + 3 * _NORM},
-        hint="masked self-attention + cross-attention (each 4·d² + 4·d) + FFN + three layer norms.",
+        hint="a decoder layer is an encoder layer plus one more attention block (the cross-attention) and "
+             "one more layer norm; count each part with its biases.",
+        answer=f"two attention blocks 2·{_ATTENTION} + FFN {_FFN} + three layer norms 3·{_NORM} "
+               f"= {2 * _ATTENTION + _FFN + 3 * _NORM}",
         note="The decoder layer is the encoder layer plus one attention block and one layer norm.")
 
 
@@ -113,7 +127,9 @@ def embed_and_position(fn):
         slips={"forgot to multiply the embedding by √d_model": _unscaled,
                "multiplied the position by √d_model too: scale the embedding, then add the position": _scaled_after,
                "forgot to add the positional encoding": _no_position},
-        hint="x = embed(ids, E) * np.sqrt(d_model); return x + positional_encoding(len(ids), d_model).")
+        hint="two parts added together: the rows of E for the ids, scaled by √d_model (the embedding only, "
+             "not the position), and the positional encoding of the n positions.",
+        answer="d_model = E.shape[1]; return embed(ids, E) * np.sqrt(d_model) + positional_encoding(len(ids), d_model)")
 
 
 def _stack(x, layers, h):
@@ -160,8 +176,10 @@ def encoder_stack(fn):
         slips={"forgot the final layer norm after the stack": _no_final_norm,
                "used only the first layer": _first_only,
                "gave every layer the original x: each layer takes the previous layer's output": _same_input},
-        hint="for layer in layers: x = encoder_layer(x, layer, h); "
-             "then return layer_norm(x, norm.gamma, norm.beta).")
+        hint="every layer in turn, each reading the previous layer's output; after the loop (not inside it), "
+             "the stack's final layer norm with norm.gamma and norm.beta.",
+        answer="for layer in layers: x = encoder_layer(x, layer, h). After the loop: "
+               "return layer_norm(x, norm.gamma, norm.beta)")
 
 
 def _model_case(rng, n_src, n_tgt):
@@ -189,8 +207,10 @@ def next_token_probs(fn):
                    lambda src, tgt, p, h: softmax(transformer_forward(src, tgt, p, h))[0],
                "took the softmax over the positions (axis=0) instead of over the vocabulary":
                    lambda src, tgt, p, h: softmax(transformer_forward(src, tgt, p, h), axis=0)[-1]},
-        hint="logits = transformer_forward(src_ids, tgt_ids, p, h)  # (n_tgt, vocab_tgt); "
-             "return softmax(logits)[-1].")
+        hint="the model gives one row of logits per target position; the next token is predicted by the last "
+             "row, and probabilities come from a softmax over the vocabulary.",
+        answer="logits = L.transformer_forward(src_ids, tgt_ids, p, h)   # (n_tgt, vocab_tgt); "
+               "return softmax(logits)[-1]")
 
 
 EXERCISES = exercises(__name__)
