@@ -26,19 +26,16 @@ The markers are nbgrader's, so a solution notebook drops into an nbgrader course
   (or just its regions do).
 - A line `NAME = value  # SOLUTION` becomes `NAME = ...  # YOUR CODE HERE`. This is our
   addition (nbgrader has no one-line marker): a by-hand answer cell stays runnable, so
-  "Run All" on an untouched exercise notebook reaches the end. nbgrader users add it with
-  two lines in nbgrader_config.py:
+  "Run All" on an untouched exercise notebook reaches the end. The nbgrader_config.py that
+  `byhand course` writes (helpers/course.py) calls configure_nbgrader(c), which swaps
+  nbgrader's ClearSolutions for a subclass that also clears those lines. Without it,
+  nbgrader turns such a cell into the stub (the answer never leaks).
 
-      from helpers.authoring import configure_nbgrader
-      configure_nbgrader(c)
-
-  which swaps nbgrader's ClearSolutions for a subclass that also clears those lines.
-  Without it, nbgrader turns such a cell into the stub (the answer never leaks).
-
-Cell metadata for nbgrader (schema_version 3), as the solution notebooks carry it:
-answer cells {"grade": false, "grade_id": "...", "locked": false, "solution": true,
-"task": false, "schema_version": 3}; check cells the same with "locked": true,
-"solution": false. A marker in a cell without `solution: true` is an authoring error.
+Cell metadata for nbgrader (schema_version 3), carried into exercises/ as is: answer cells
+{"grade": false, "grade_id": "...", "locked": false, "solution": true, "task": false,
+"schema_version": 3}; check cells are autograded tests, the same with "grade": true, "points": 1,
+"locked": true, "solution": false (the introduction states the points). A marker outside a
+`solution: true` cell, a graded cell without points and a repeated grade_id are authoring errors.
 """
 
 from __future__ import annotations
@@ -130,10 +127,25 @@ def exercise_cell(cell, index=0):
     return new
 
 
+def check_grading_metadata(nb):
+    """Raise AuthoringError when a graded cell has no points or two cells share a grade_id."""
+    seen = set()
+    for i, cell in enumerate(nb["cells"]):
+        meta, where = cell.get("metadata", {}).get("nbgrader"), f"cell {i} ({cell.get('id', '?')})"
+        if not meta:
+            continue
+        if not meta.get("grade_id") or meta["grade_id"] in seen:
+            raise AuthoringError(f"{where}: grade_id {meta.get('grade_id')!r} is missing or not unique")
+        seen.add(meta["grade_id"])
+        if meta.get("grade") and not (isinstance(meta.get("points"), (int, float)) and meta["points"] > 0):
+            raise AuthoringError(f"{where}: a graded cell (grade: true) needs points > 0, got {meta.get('points')!r}")
+
+
 def make_exercise(nb):
     """The exercise notebook generated from a solution notebook (nbformat node or dict)."""
     import nbformat
 
+    check_grading_metadata(nb)
     new = copy.deepcopy(nb)
     new["cells"] = [exercise_cell(c, i) for i, c in enumerate(nb["cells"])]
     return nbformat.from_dict(new)

@@ -3,15 +3,17 @@
     byhand worksheet [--kind KIND] [--count N] [--seed S] [--difficulty LEVEL]
                      [--max-value N] [--negatives N] [--max-digits N]
                      [--paper a4|letter] [--out PATH] [--json] [--force]
+    byhand course DIR [--lessons 01,04] [--solutions PATH] [--force]
 
 Errors (unknown kind, --count 0, a difficulty no problem can meet, an output file that
-exists without --force) print "byhand worksheet: error: ..." and exit with status 2, before
-any file is written.
+exists without --force; a non-empty course folder, an unknown lesson) print
+"byhand COMMAND: error: ..." and exit with status 2, before any file is written.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import os
 import secrets
 import sys
@@ -56,7 +58,21 @@ def _parser():
                    help="also write the problems and answers to PATH with a .json suffix")
     p.add_argument("--force", action="store_true",
                    help="overwrite the sheets, key or JSON if they exist (default: refuse)")
-    return parser, p
+    c = sub.add_parser(
+        "course", help="a ready nbgrader course: every exercise notebook as an autograded assignment",
+        description="Write an nbgrader course folder: nbgrader_config.py, source/NN-name/NN-name.ipynb "
+                    "from the solution notebooks (each check cell an autograded test worth 1 point), "
+                    "and README.md, the teacher's guide with the nbgrader commands.",
+        epilog="Example: byhand course grading --lessons 01,04   (then read grading/README.md)")
+    c.add_argument("dir", metavar="DIR", help="the course folder to write (must be empty or new)")
+    c.add_argument("--lessons", metavar="NN,NN",
+                   help="only these lessons' exercise notebooks, e.g. 01,04 (default: all)")
+    c.add_argument("--solutions", metavar="PATH",
+                   help="the folder of solution notebooks (default: solutions/ of the checkout)")
+    c.add_argument("--force", action="store_true",
+                   help="write into DIR even if it is not empty (its nbgrader_config.py, README.md and "
+                        "source notebooks are overwritten; nothing else is touched)")
+    return parser, {"worksheet": p, "course": c}
 
 
 def _worksheet(args, p):
@@ -105,11 +121,33 @@ def _worksheet(args, p):
     return 0
 
 
+def _course(args, p):
+    from . import course
+
+    try:
+        lessons = course.parse_lessons(args.lessons) if args.lessons is not None else None
+        assignments = course.write_course(args.dir, args.solutions, lessons, force=args.force)
+    except course.CourseError as err:
+        p.error(str(err))
+    except OSError as err:
+        p.error(f"cannot write {args.dir}: {err.strerror or err}")
+    total = sum(points for _, cells in assignments for _, points in cells)
+    names = ", ".join(name for name, _ in assignments)
+    print(f"wrote the nbgrader course {args.dir}: {len(assignments)} assignment(s) ({names}), {total} points")
+    print(f"next: cd {args.dir} && nbgrader generate_assignment {assignments[0][0]}   (see {args.dir}/README.md)")
+    if importlib.util.find_spec("nbgrader") is None:
+        print("byhand course: note: nbgrader is not installed here: pip install 'transformers-by-hand[teacher]'",
+              file=sys.stderr)
+    return 0
+
+
 def main(argv=None):
     """Entry point of the `byhand` console script; returns the exit status."""
-    parser, worksheet_parser = _parser()
+    parser, subparsers = _parser()
     args = parser.parse_args(sys.argv[1:] if argv is None else argv)
     if args.command == "worksheet":
-        return _worksheet(args, worksheet_parser)
+        return _worksheet(args, subparsers["worksheet"])
+    if args.command == "course":
+        return _course(args, subparsers["course"])
     parser.error(f"unknown command {args.command!r}")  # unreachable: argparse checks it
     return 2
