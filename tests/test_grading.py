@@ -276,6 +276,8 @@ def test_feedback_shows_the_diagnosis(graded):
         assert lines, f"{assignment}: the check raised an empty AssertionError"
         missing = [line for line in lines if line not in page]
         assert not missing, f"{assignment}: the feedback lacks {missing}"
+        # the traceback shows the learner's cell, not the check engine's frames (and their paths)
+        assert "helpers/checks" not in page and "run_check" not in page, f"{assignment}: engine frames shown"
         print(f"{assignment} feedback: {diagnosis}")
 
 

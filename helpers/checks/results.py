@@ -124,6 +124,16 @@ def progress():
 # ---------------------------------------------------------------- one check run
 
 
+class CheckFailed(AssertionError):
+    """What a check raises in grading mode: nbgrader scores the cell 0 and shows the diagnosis.
+
+    IPython renders it as the diagnosis alone (_render_traceback_), so a learner's feedback shows
+    what is wrong with the answer, not the check engine's frames and the paths of its files."""
+
+    def _render_traceback_(self):
+        return [f"AssertionError: {line}" if i == 0 else line for i, line in enumerate(str(self).splitlines())]
+
+
 class _Run:
     """The check being run: show (the answer was asked for), the answer to print, the last Result."""
 
@@ -163,8 +173,7 @@ def _name(name_of, args, kwargs):
 
 def run_check(check, args, kwargs, show, name_of):
     """Run check(*args, **kwargs) as a check: never raises in learning mode; in grading mode the
-    outermost check raises AssertionError(diagnosis) when its verdict is not correct."""
-    __tracebackhide__ = True  # IPython (and so nbgrader's feedback) shows the learner's cell, not this frame
+    outermost check raises CheckFailed (an AssertionError) with the diagnosis when its verdict is not correct."""
     if _RUN.get() is not None:  # nested in another check: that one concludes
         if show:
             _RUN.get().show = True
@@ -180,7 +189,7 @@ def run_check(check, args, kwargs, show, name_of):
         _RUN.reset(token)
     verdict = run.last if run.last is not None else returned
     if grading() and isinstance(verdict, Result) and verdict.state != CORRECT:
-        raise AssertionError(verdict.diagnosis)
+        raise CheckFailed(verdict.diagnosis)
     return returned
 
 
@@ -212,7 +221,6 @@ def guarded(check=None, *, name_of=_first_argument):
 
     @functools.wraps(check)
     def run(*args, show=False, **kwargs):
-        __tracebackhide__ = True  # noqa: F841 - read by IPython's traceback formatter
         return run_check(check, args, kwargs, show, name_of)
 
     sig = _with_show(check)
