@@ -37,7 +37,7 @@ help:
 	@echo "make exercises  regenerate exercises/ from solutions/"
 	@echo "make notebooks  re-execute every notebook in place (before committing)"
 	@echo "make worksheets a class set of printable worksheets and their key, in build/"
-	@echo "make bench      time the widgets' callbacks"
+	@echo "make bench      time the widgets' callbacks and the attention kernels against PyTorch"
 	@echo "make clean      remove the virtual environment and caches"
 
 $(PY):
@@ -127,8 +127,10 @@ notebooks: setup
 worksheets: setup
 	$(BIN)/byhand worksheet --kind block --count 30 --out build/worksheet.pdf --force
 
-bench: setup
+# Benchmarks print figures; they assert nothing (the machines are shared and noisy).
+bench: $(VENV)/.installed-test
 	$(PY) benchmarks/widgets.py
+	$(PY) benchmarks/attention.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis

@@ -11,11 +11,13 @@ argument, the expected shape in dimension names, and what arrived.
 
 Modules, each importing only those above it:
     arrays      input checks, and `frozen` (read-only lesson data)
+    rows        in-place row softmax over a block of scores, on every core
     basic       softmax, relu, linear, ffn, causal_mask, layer_norm, positional_encoding,
                 one_hot, embed, cosine_similarity
     params      the parameter dataclasses and their init_* functions
     attention   scaled_dot_product_attention, split_heads, merge_heads, multi_head_attention
     layers      encoder_layer, decoder_layer
+    flash       flash_attention (the online softmax over key blocks)
 """
 
 from .arrays import as_float_array, frozen
@@ -32,6 +34,7 @@ from .basic import (
     relu,
     softmax,
 )
+from .flash import flash_attention
 from .layers import decoder_layer, encoder_layer
 from .params import (
     AttentionParams,
@@ -52,6 +55,6 @@ __all__ = [
     "one_hot", "embed", "cosine_similarity",
     "AttentionParams", "FFNParams", "LayerNormParams", "EncoderLayerParams", "DecoderLayerParams",
     "init_attention", "init_ffn", "init_layer_norm", "init_encoder_layer", "init_decoder_layer",
-    "scaled_dot_product_attention", "split_heads", "merge_heads", "multi_head_attention",
+    "scaled_dot_product_attention", "split_heads", "merge_heads", "multi_head_attention", "flash_attention",
     "encoder_layer", "decoder_layer",
 ]

@@ -7,8 +7,9 @@ import math
 import numpy as np
 
 from .arrays import as_float_array, check_mask, check_weight, need_ndim, result_dtype
-from .basic import linear, softmax
+from .basic import linear
 from .params import AttentionParams
+from .rows import softmax_rows_inplace
 
 
 def scaled_dot_product_attention(q, k, v, mask=None, scale=None):
@@ -22,23 +23,25 @@ def scaled_dot_product_attention(q, k, v, mask=None, scale=None):
     q = as_float_array(q, "q")
     k = as_float_array(k, "k")
     v = as_float_array(v, "v")
-    batch = _check_qkv(q, k, v)
+    batch = check_qkv(q, k, v)
     d_k = q.shape[-1]
     if scale is None:
         scale = 1.0 / math.sqrt(d_k)
     dtype = result_dtype(q, k, v)
-    scores = (q @ np.swapaxes(k, -1, -2)) * scale  # (..., n_q, d_k) @ (..., d_k, n_k) -> (..., n_q, n_k)
-    scores = scores.astype(dtype, copy=False)
+    scores = np.matmul(q, np.swapaxes(k, -1, -2)).astype(dtype, copy=False)  # (..., n_q, d_k) @ (..., d_k, n_k)
+    scores *= scale  # in place: (..., n_q, n_k)
     if mask is not None:
-        scores_shape = batch + (q.shape[-2], k.shape[-2])
-        mask = check_mask(mask, scores_shape, "(..., n_q, n_k)")
-        scores = np.where(mask, scores, -np.inf)
-    weights = softmax(scores, axis=-1).astype(dtype, copy=False)  # (..., n_q, n_k)
+        mask = check_mask(mask, batch + (q.shape[-2], k.shape[-2]), "(..., n_q, n_k)")
+        full = np.broadcast_shapes(scores.shape, mask.shape)
+        if full != scores.shape:  # the mask (or v) has batch axes that q and k do not
+            scores = np.broadcast_to(scores, full).copy()
+        np.copyto(scores, -np.inf, where=~mask)
+    weights = softmax_rows_inplace(np.ascontiguousarray(scores))  # (..., n_q, n_k)
     out = weights @ v  # (..., n_q, n_k) @ (..., n_k, d_v) -> (..., n_q, d_v)
     return out, weights
 
 
-def _check_qkv(q, k, v):
+def check_qkv(q, k, v):
     """q, k and v must fit together; returns their broadcast batch shape."""
     need_ndim(q, "q", 2, "(..., n_q, d_k)")
     need_ndim(k, "k", 2, "(..., n_k, d_k)")

@@ -1,0 +1,135 @@
+"""flash_attention: the online softmax over key blocks equals the plain kernel (float64, 1e-12)
+and PyTorch (float32, 1e-5), masks and fully masked rows included, for block sizes that do
+not divide n; it never forms the (n_q, n_k) weights; it refuses what the plain kernel refuses."""
+
+import tracemalloc
+
+import numpy as np
+import pytest
+
+from helpers import causal_mask, scaled_dot_product_attention
+from helpers.kernels import flash_attention
+
+torch = None  # imported by the reference tests' fixture when they run (see test_kernels_reference)
+
+SHAPES = [((5, 3), (5, 3), (5, 2)), ((2, 3, 37, 8), (2, 3, 37, 8), (2, 3, 37, 5)),
+          ((1, 100, 16), (1, 130, 16), (1, 130, 16)), ((4, 2, 9, 4), (1, 2, 11, 4), (4, 1, 11, 6))]
+BLOCKS = [1, 3, 7, 16, 64, None]
+
+
+def random_mask(rng, batch, n_q, n_k, p=0.6):
+    """A boolean mask with some rows fully masked (every key hidden from that query)."""
+    mask = rng.random(batch + (n_q, n_k)) < p
+    mask[..., 0, :] = False  # the first query sees nothing
+    return mask
+
+
+@pytest.mark.parametrize("shapes", SHAPES, ids=lambda s: "x".join(map(str, s[0])))
+@pytest.mark.parametrize("block_size", BLOCKS)
+@pytest.mark.parametrize("kind", ["none", "causal", "random"])
+def test_equals_the_plain_kernel_in_float64(shapes, block_size, kind):
+    rng = np.random.default_rng(len(shapes[0]) * 100 + (block_size or 0))
+    q, k, v = (rng.standard_normal(s) for s in shapes)
+    n_q, n_k = q.shape[-2], k.shape[-2]
+    mask = {"none": None, "causal": np.tril(np.ones((n_q, n_k), bool)),
+            "random": random_mask(rng, np.broadcast_shapes(q.shape[:-2], k.shape[:-2], v.shape[:-2]), n_q, n_k)}[kind]
+    want, weights = scaled_dot_product_attention(q, k, v, mask)
+    got = flash_attention(q, k, v, mask, block_size=block_size)
+    assert got.shape == want.shape and got.dtype == np.float64
+    np.testing.assert_allclose(got, want, rtol=0, atol=1e-12)
+    if kind == "random":  # fully masked rows: zeros, never NaN
+        hidden = ~np.any(np.broadcast_to(mask, weights.shape), axis=-1)
+        assert hidden.any() and not np.isnan(got).any()
+        assert np.all(got[np.broadcast_to(hidden, got.shape[:-1])] == 0)
+
+
+def test_a_custom_scale_and_integer_input():
+    q = [[1, 0], [0, 2]]
+    k = [[1, 1], [2, 0], [0, 3]]
+    v = [[1, 2], [3, 4], [5, 6]]
+    want, _ = scaled_dot_product_attention(q, k, v, scale=0.5)
+    np.testing.assert_allclose(flash_attention(q, k, v, scale=0.5, block_size=2), want, atol=1e-12)
+
+
+def test_float32_stays_float32():
+    rng = np.random.default_rng(3)
+    q, k, v = (rng.standard_normal((2, 50, 8), dtype=np.float32) for _ in range(3))
+    out = flash_attention(q, k, v, causal_mask(50), block_size=16)
+    assert out.dtype == np.float32
+    want, _ = scaled_dot_product_attention(q, k, v, causal_mask(50))
+    np.testing.assert_allclose(out, want, atol=1e-5)
+
+
+def test_memory_grows_with_n_not_n_squared():
+    """Peak memory (numpy's, tracemalloc) at n = 4096 for one head stays far below the n × n
+    scores (64 MiB in float32), and grows about linearly from n = 2048 (not 4×)."""
+    rng = np.random.default_rng(4)
+
+    def peak(n):
+        q, k, v = (rng.standard_normal((n, 32), dtype=np.float32) for _ in range(3))
+        tracemalloc.start()
+        flash_attention(q, k, v, block_size=256)
+        top = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+        return top
+
+    small, large = peak(2048), peak(4096)
+    assert large < 64 * 2**20 / 4, f"{large / 2**20:.1f} MiB at n = 4096"
+    assert large < 3 * small
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    ({"block_size": 0}, "block_size must be a whole number of keys, 1 or more, got 0"),
+    ({"block_size": 2.5}, "block_size must be a whole number of keys, 1 or more, got 2.5"),
+    ({"mask": np.ones((3, 4))}, "mask must be boolean"),
+    ({"mask": np.ones((2, 2), bool)}, "mask has shape (2, 2), which does not broadcast"),
+])
+def test_bad_arguments_are_named(kwargs, message):
+    q, k, v = np.ones((3, 2)), np.ones((4, 2)), np.ones((4, 5))
+    with pytest.raises(ValueError) as err:
+        flash_attention(q, k, v, **kwargs)
+    assert message in str(err.value)
+
+
+def test_shapes_are_checked_like_the_plain_kernel():
+    q, k, v = np.ones((5, 3)), np.ones((5, 4)), np.ones((5, 4))
+    with pytest.raises(ValueError) as plain:
+        scaled_dot_product_attention(q, k, v)
+    with pytest.raises(ValueError) as flash:
+        flash_attention(q, k, v)
+    assert str(flash.value) == str(plain.value)
+
+
+# ---------------------------------------------------------------- against PyTorch (float32)
+
+
+@pytest.fixture(scope="module")
+def _torch():
+    global torch
+    torch = pytest.importorskip("torch")
+
+
+@pytest.mark.reference
+@pytest.mark.parametrize("n, block_size", [(33, 8), (200, 64), (513, 128)])
+def test_equals_torch_in_float32_with_a_causal_mask(_torch, n, block_size):
+    rng = np.random.default_rng(n)
+    q, k, v = (rng.standard_normal((2, 4, n, 16), dtype=np.float32) for _ in range(3))
+    mask = causal_mask(n)
+    want = torch.nn.functional.scaled_dot_product_attention(
+        torch.from_numpy(q), torch.from_numpy(k), torch.from_numpy(v), attn_mask=torch.from_numpy(mask)).numpy()
+    np.testing.assert_allclose(flash_attention(q, k, v, mask, block_size=block_size), want, atol=1e-5)
+
+
+@pytest.mark.reference
+def test_fully_masked_rows_are_zero_where_torch_gives_nan(_torch):
+    """torch's SDPA returns NaN for a query that sees no key; the course's convention is zeros."""
+    rng = np.random.default_rng(7)
+    q, k, v = (rng.standard_normal((1, 10, 8), dtype=np.float32) for _ in range(3))
+    mask = np.ones((10, 10), bool)
+    mask[3] = False
+    want = torch.nn.functional.scaled_dot_product_attention(
+        torch.from_numpy(q), torch.from_numpy(k), torch.from_numpy(v), attn_mask=torch.from_numpy(mask)).numpy()
+    got = flash_attention(q, k, v, mask, block_size=3)
+    assert np.all(got[0, 3] == 0)
+    rows = [i for i in range(10) if i != 3]
+    np.testing.assert_allclose(got[0, rows], want[0, rows], atol=1e-5)
