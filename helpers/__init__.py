@@ -16,6 +16,7 @@ from .kernels import (
     embed,
     encoder_layer,
     ffn,
+    flash_attention,
     init_attention,
     init_decoder_layer,
     init_encoder_layer,
@@ -36,7 +37,7 @@ __version__ = "0.1.0"
 __all__ = [
     "AttentionParams", "DecoderLayerParams", "EncoderLayerParams", "FFNParams",
     "LayerNormParams", "causal_mask", "cosine_similarity", "decoder_layer", "embed",
-    "encoder_layer", "ffn", "init_attention", "init_decoder_layer", "init_encoder_layer",
+    "encoder_layer", "ffn", "flash_attention", "init_attention", "init_decoder_layer", "init_encoder_layer",
     "init_ffn", "init_layer_norm", "layer_norm", "linear", "multi_head_attention",
     "one_hot", "positional_encoding", "relu", "scaled_dot_product_attention", "softmax",
 ]
