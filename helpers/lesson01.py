@@ -8,11 +8,18 @@ The article pins these cells (1-based, row = feature, column = position):
 first row of Z = 11, 6, 7, 7, 5;  Z[2,4] = 3;  Z[3,5] = 1;  H[1,1] = 11.
 All other numbers are ours: small integers, chosen so every product can be
 done in one's head and the ReLU visibly zeroes five cells of H.
+
+The article keeps the letters but swaps the words: it calls X1..X5 "features" and
+P1..P3 "positions". Here, as in the whole course, P1..P3 are features and X1..X5 tokens.
+
+The article says A "comes from the QK module" and skips it. The last part of this module
+closes that loop: X3 and X5 are the same column, so no queries and keys computed from X
+alone can give A; with a one-hot position code appended, integer W_Q and W_K can.
 """
 
 import numpy as np
 
-from .kernels import frozen
+from .kernels import frozen, softmax
 
 FEATURES = ("P1", "P2", "P3")  # rows of X and Z
 POSITIONS = ("X1", "X2", "X3", "X4", "X5")  # columns of X
@@ -79,3 +86,40 @@ def steps(X=X, A=A, W1=W1, b1=b1, W2=W2, b2=b2):
 
 
 Z, H, R, Y = (frozen(v) for v in steps().values())
+
+
+# ---------------------------------------------------------------- where A comes from
+# Tokens as rows from here on. Each token gets its position appended as a one-hot code,
+# so X_WITH_POSITION is (n, d_model + n) = (5, 8): P1..P3, then pos1..pos5.
+POSITION_CODES = ("pos1", "pos2", "pos3", "pos4", "pos5")
+X_WITH_POSITION = frozen(np.hstack([X.T, np.eye(5, dtype=int)]))
+
+# W_K (d_k, 8) = (5, 8): the key of the token at position i is 3 at place i (features ignored).
+W_K_POSITION = frozen([
+    [0, 0, 0, 3, 0, 0, 0, 0],
+    [0, 0, 0, 0, 3, 0, 0, 0],
+    [0, 0, 0, 0, 0, 3, 0, 0],
+    [0, 0, 0, 0, 0, 0, 3, 0],
+    [0, 0, 0, 0, 0, 0, 0, 3],
+])
+# W_Q (d_k, 8) = (5, 8): the query of the token at position j is 3 at places j and j+1
+# (position 5 asks for 5 and 1), so q_j . k_i = 9 when i is j or j+1, else 0: that is 9 * A.T.
+W_Q_POSITION = frozen([
+    [0, 0, 0, 3, 0, 0, 0, 3],
+    [0, 0, 0, 3, 3, 0, 0, 0],
+    [0, 0, 0, 0, 3, 3, 0, 0],
+    [0, 0, 0, 0, 0, 3, 3, 0],
+    [0, 0, 0, 0, 0, 0, 3, 3],
+])
+
+
+def qk_attention(x, W_Q, W_K):
+    """The QK module, tokens as rows: Q = x W_Qᵀ, K = x W_Kᵀ, scores Q Kᵀ / √d_k, softmax per row.
+
+    Returns (scores, weights), both (n, n); row j of weights says how much of each
+    token goes into output token j (the sheet's A.T, up to normalisation)."""
+    x, W_Q, W_K = (np.asarray(a) for a in (x, W_Q, W_K))
+    Q = x @ W_Q.T  # (n, d_in) @ (d_in, d_k) -> (n, d_k)
+    K = x @ W_K.T  # (n, d_in) @ (d_in, d_k) -> (n, d_k)
+    scores = Q @ K.T / np.sqrt(W_K.shape[0])  # (n, d_k) @ (d_k, n) -> (n, n)
+    return scores, softmax(scores, axis=-1)

@@ -5,8 +5,11 @@ property, or (for the learning loop) compared with PyTorch's autograd and SGD.
 """
 
 import math
+import re
 import time
+from pathlib import Path
 
+import nbformat
 import numpy as np
 import pytest
 
@@ -270,3 +273,63 @@ def test_rounded_answers_are_accepted_but_not_too_rounded():
     assert check.cosine_by_hand(-4, -0.5).state == "incorrect"      # more than 0.01 away from -0.5164
     assert check.one_hot_vectors(0, np.sqrt(2)).state == "correct"
     assert check.one_hot_vectors(0, 1.4).state == "incorrect"
+
+
+# ---------------------------------------------------------------- the notebooks, read in order (issue 14)
+
+ROOT = Path(__file__).resolve().parents[1]
+LESSON = ROOT / "notebooks" / "02-dot-products.ipynb"
+SOLUTION = ROOT / "solutions" / "02-dot-products.ipynb"
+
+
+def cells_of(path):
+    return nbformat.read(path, as_version=4).cells
+
+
+def first(cells, kind, pattern):
+    """Index of the first cell of this kind whose text matches `pattern` (a regex)."""
+    return next(i for i, c in enumerate(cells) if c.cell_type == kind and re.search(pattern, c.source))
+
+
+def exercise_list_matches(cells, n_exercises):
+    """The introduction lists every exercise as "N. <heading's title> … (<kind>)", in order."""
+    intro = cells[0].source
+    heads = [m.groups() for c in cells if c.cell_type == "markdown"
+             for m in re.finditer(r"^## Exercise (\d+) \(([^)]+)\): (.+)$", c.source, re.M)]
+    assert len(heads) == n_exercises
+    for n, kind, title in heads:
+        line = next(line for line in intro.splitlines() if line.startswith(f"{n}. "))
+        assert line.startswith(f"{n}. {title}") and line.rstrip(";.").endswith(f"({kind})"), line
+    return intro
+
+
+@pytest.mark.parametrize("word, explanation", [
+    (r"mean squared error", r"This is the \*\*mean squared error\*\*"),
+    (r"gradient", r"compute the \*\*gradient\*\*: for every number of"),
+    (r"2 · err @ M", r"Where the gradient's formula comes from"),
+    (r"invertible", r"Such a \*\*C\*\* is called \*invertible\*"),
+    (r"C⁻¹", r"there is a matrix \*\*C⁻¹\*\*, its \*inverse\*, with \*\*C C⁻¹ = I\*\*"),
+    (r"least squares", r"This is called \*\*least squares\*\*, and `np.linalg.lstsq` computes it"),
+    (r"R²", r"1 minus \(the squared differences left over\)"),
+    (r"broadcasting", r"This repeating is called \*\*broadcasting\*\*"),
+])
+def test_words_are_explained_where_first_used(word, explanation):
+    cells = cells_of(LESSON)
+    i = first(cells, "markdown", re.escape(word) if "·" in word else word)
+    assert re.search(explanation, " ".join(cells[i].source.split()))
+
+
+def test_broadcasting_is_explained_before_it_is_used():
+    cells = cells_of(LESSON)
+    assert first(cells, "markdown", r"called \*\*broadcasting\*\*") < first(cells, "code", r"others \* a")
+    assert first(cells, "markdown", r"O\[:, None, :\]") < first(cells, "code", r"O\[:, None, :\]")
+
+
+def test_no_unexplained_statistics_on_screen():
+    cells = cells_of(LESSON)
+    assert not any("corrcoef" in c.source for c in cells if c.cell_type == "code")
+
+
+def test_exercise_introduction_lists_what_the_notebook_holds():
+    intro = exercise_list_matches(cells_of(SOLUTION), len(check.EXERCISES))
+    assert "seven exercises" in intro

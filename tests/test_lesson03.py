@@ -2,7 +2,10 @@
 to the kernels, and to PyTorch's bmm version (the one in Peter Bloem's article)."""
 
 import math
+import re
+from pathlib import Path
 
+import nbformat
 import numpy as np
 import pytest
 
@@ -233,3 +236,64 @@ BY_HAND = {"raw_scores", "softmax_row", "output_t2", "shuffled"}
 def test_rounded_answers():
     assert check.softmax_row([0.665, 0.245, 0.090]).state == "correct"
     assert check.softmax_row([0.7, 0.2, 0.1]).state == "incorrect"   # 0.7 is 0.035 away from 0.665
+
+
+# ---------------------------------------------------------------- the notebooks, read in order (issue 14)
+
+ROOT = Path(__file__).resolve().parents[1]
+LESSON = ROOT / "notebooks" / "03-self-attention.ipynb"
+SOLUTION = ROOT / "solutions" / "03-self-attention.ipynb"
+
+
+def cells_of(path):
+    return nbformat.read(path, as_version=4).cells
+
+
+def first(cells, kind, pattern):
+    """Index of the first cell of this kind whose text matches `pattern` (a regex)."""
+    return next(i for i, c in enumerate(cells) if c.cell_type == kind and re.search(pattern, c.source))
+
+
+def exercise_list_matches(cells, n_exercises):
+    """The introduction lists every exercise as "N. <heading's title> … (<kind>)", in order."""
+    intro = cells[0].source
+    heads = [m.groups() for c in cells if c.cell_type == "markdown"
+             for m in re.finditer(r"^## Exercise (\d+) \(([^)]+)\): (.+)$", c.source, re.M)]
+    assert len(heads) == n_exercises
+    for n, kind, title in heads:
+        line = next(line for line in intro.splitlines() if line.startswith(f"{n}. "))
+        assert line.startswith(f"{n}. {title}") and line.rstrip(";.").endswith(f"({kind})"), line
+    return intro
+
+
+def test_d_k_is_explained_where_first_used():
+    cells = cells_of(LESSON)
+    text = " ".join(cells[first(cells, "markdown", r"d_k")].source.split())
+    assert "where `d_k` is the number of features in each of the vectors being compared" in text
+
+
+def test_bloems_naming_example_and_his_letters():
+    cells = cells_of(LESSON)
+    i = first(cells, "markdown", r"Bloem")
+    assert "the weights 0, 0, 0, 0.5, 0.5" in " ".join(cells[i].source.split())
+    shown = "".join(o.get("text", "") for o in cells[i + 1].outputs)
+    assert "output = 0·1 + 0·2 + 0·3 + 0.5·4 + 0.5·5 = 4.5" in shown
+    assert "with the first three inputs changed: 4.5" in shown
+    assert np.array([0, 0, 0, 0.5, 0.5]) @ np.arange(1, 6) == 0.5 * 4 + 0.5 * 5  # by hand
+    text = " ".join(cells[i + 2].source.split())
+    assert "The output **attends** to the last two" in text
+    assert "Bloem writes *t* for the number of vectors and *k* for their length" in text
+    assert "this course writes `n` and `d_model`" in text
+
+
+def test_the_softmax_explorer_follows_step_2_and_precedes_step_3():
+    cells = cells_of(LESSON)
+    step2, step3 = first(cells, "markdown", r"^### Step 2"), first(cells, "markdown", r"^### Step 3")
+    explorer = first(cells, "code", r"softmax_explorer\(")
+    assert step2 < first(cells, "code", r"W = softmax\(raw") < explorer < step3 < first(cells, "code", r"Y = W @ X")
+    assert cells[explorer + 1].source.startswith("### Step 3")
+
+
+def test_exercise_introduction_lists_what_the_notebook_holds():
+    intro = exercise_list_matches(cells_of(SOLUTION), len(check.EXERCISES))
+    assert "eight exercises" in intro and "fillable sheet" in intro
