@@ -10,8 +10,10 @@ applied with `linear(X, W)` = X @ W.T.
 - KEY_FEATURES: the four query/key features (d_k = 4).
 - W_Q, W_K (4, 5): what a word looks for, and what it offers.
 - W_V (4, 5): what a word passes on when it is attended to (d_v = 4).
-- W_Q_CROSS, W_K_CROSS (4, 5): the encoder-decoder attention block's own
-  weights (it matches words with the same features).
+- CROSS_FEATURES: the four query/key/value features of cross-attention.
+- W_Q_CROSS, W_K_CROSS, W_V_CROSS (4, 5): the encoder-decoder attention
+  block's own weights (it matches words with the same features, and a word
+  passes on those features).
 - sentence(text) -> (words, X): split a sentence and stack its embeddings.
 - scaling_experiment(...): the spread of q.k and the largest softmax weight
   for random unit-variance vectors, with and without the 1/sqrt(d_k) scale.
@@ -74,6 +76,8 @@ W_V = frozen([
     [0, 0, 1, 0, 2],
 ])
 
+CROSS_FEATURES = ("article", "thing", "action", "colour")
+
 # Encoder-decoder attention has its own weights: here a query and a key both keep
 # four features (doubled) and drop "drink", so a word matches its translation.
 W_Q_CROSS = frozen([
@@ -83,7 +87,15 @@ W_Q_CROSS = frozen([
     [0, 0, 2, 0, 0],
     [0, 0, 0, 2, 0],
 ])
-W_K_CROSS = W_Q_CROSS
+W_K_CROSS = W_Q_CROSS  # the same numbers here; a trained model's would differ
+# Its values keep the same four features, not doubled: a word passes on what it is.
+W_V_CROSS = frozen([
+    # article, thing, action, colour, drink
+    [1, 0, 0, 0, 0],
+    [0, 1, 0, 0, 0],
+    [0, 0, 1, 0, 0],
+    [0, 0, 0, 1, 0],
+])
 
 BALL = "The ball is blue"
 CAT = "The black cat drank the milk"

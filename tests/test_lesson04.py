@@ -5,7 +5,10 @@ or are properties, or come from PyTorch with the same Q, K, V.
 """
 
 import math
+import re
+from pathlib import Path
 
+import nbformat
 import numpy as np
 import pytest
 
@@ -123,7 +126,7 @@ def test_cross_attention_matches_each_word_with_its_translation():
     words_en, X_en = L.sentence(L.BALL)
     Q = linear(X_es, L.W_Q_CROSS)
     K = linear(X_en, L.W_K_CROSS)
-    V = linear(X_en, L.W_V)
+    V = linear(X_en, L.W_V_CROSS)
     out, weights = scaled_dot_product_attention(Q, K, V)
     # the 4 words have distinct one-hot features among the 4 kept: score 2·2 = 4 on the diagonal, 0 elsewhere
     np.testing.assert_array_equal(Q @ K.T, 4 * np.eye(4))
@@ -131,6 +134,21 @@ def test_cross_attention_matches_each_word_with_its_translation():
     np.testing.assert_allclose(np.diag(weights), e2 / (e2 + 3))
     assert weights.shape == (len(words_es), len(words_en))
     assert out.shape == (4, 4)
+    # V = the four kept features, so azul's output is (1, 1, 1, e²) / (e² + 3): colour 0.71, the rest 0.10
+    np.testing.assert_allclose(out[3], np.array([1, 1, 1, e2]) / (e2 + 3))
+    assert [round(v, 2) for v in out[3]] == [0.10, 0.10, 0.10, 0.71]
+
+
+def test_cross_attention_has_its_own_three_weight_matrices():
+    # the paper gives every attention block its own W^Q, W^K, W^V: so does the lesson's cross-attention
+    for W in (L.W_Q_CROSS, L.W_K_CROSS, L.W_V_CROSS):
+        assert W.shape == (4, 5)  # (d_k, d_model)
+    assert not np.array_equal(L.W_V_CROSS, L.W_V) and not np.array_equal(L.W_Q_CROSS, L.W_Q)
+    # "keep four of the features (article, thing, action, colour), doubled, and drop drink"
+    kept = [L.FEATURES.index(f) for f in L.CROSS_FEATURES]
+    np.testing.assert_array_equal(L.W_Q_CROSS[:, kept], 2 * np.eye(4))
+    np.testing.assert_array_equal(L.W_V_CROSS[:, kept], np.eye(4))  # "not doubled"
+    assert not L.W_Q_CROSS[:, L.FEATURES.index("drink")].any()
 
 
 def test_scaling_experiment_std_grows_like_sqrt_dk():
@@ -250,3 +268,97 @@ def test_attention_diagnoses_mask_and_axis():
 (test_by_hand_check_accepts_the_solution, test_code_check_accepts_the_solution,
  test_by_hand_check_diagnoses_typical_slips, test_by_hand_checks_report_not_done, test_code_checks_report_not_done,
  test_by_hand_checks_survive_garbage, test_code_checks_survive_garbage) = hand_and_code_tests(check, HAND, CODE, WRONG)
+
+
+# ------------------------------------------------------------------ the notebooks, read in order
+
+ROOT = Path(__file__).resolve().parents[1]
+LESSON = ROOT / "notebooks" / "04-queries-keys-values.ipynb"
+SOLUTION = ROOT / "solutions" / "04-queries-keys-values.ipynb"
+
+
+def cells_of(path):
+    return nbformat.read(path, as_version=4).cells
+
+
+def first_markdown(cells, pattern):
+    """The first markdown cell whose text matches `pattern` (a regex, case-insensitive)."""
+    return next(c.source for c in cells if c.cell_type == "markdown" and re.search(pattern, c.source, re.I))
+
+
+def test_the_paper_is_named_where_it_is_first_mentioned():
+    text = " ".join(first_markdown(cells_of(LESSON), r"\bthe paper\b").split())
+    assert '"Attention Is All You Need"' in text.replace("**", "") and "Vaswani et al., 2017" in text
+
+
+def test_the_papers_notation_is_related_to_ours_before_the_first_picture():
+    cells = cells_of(LESSON)
+    first_picture = next(i for i, c in enumerate(cells) if c.cell_type == "code" and "L.W_Q.T" in c.source)
+    text = " ".join(" ".join(c.source for c in cells[:first_picture] if c.cell_type == "markdown").split())
+    assert "`Q = X W^Q`" in text and "`(d_model, d_k)`" in text
+    assert "The paper's `W^Q` is our `W_Qᵀ`" in text
+
+
+def test_the_words_about_w_q_describe_the_picture_of_w_q_transposed():
+    cells = cells_of(LESSON)
+    i = next(i for i, c in enumerate(cells) if c.cell_type == "code" and "L.W_Q.T" in c.source)
+    assert 'names=("X", "W_Qᵀ", "Q")' in cells[i].source  # the picture draws W_Qᵀ
+    words = " ".join(cells[i + 1].source.split())
+    assert "Read `W_Qᵀ` by rows. The row *colour* holds a 4 in the column *thing*" in words
+    assert "the last two columns of `W_Qᵀ` are zeros" in words
+    W_Qt = L.W_Q.T  # (d_model, d_k): rows are the input features, columns the query features
+    assert W_Qt[L.FEATURES.index("colour"), L.KEY_FEATURES.index("thing")] == 4
+    assert not W_Qt[:, 2:].any()
+
+
+def test_cross_attention_weights_are_shown_and_used():
+    code = "\n".join(c.source for c in cells_of(LESSON) if c.cell_type == "code")
+    for name in ("W_Q_CROSS", "W_K_CROSS", "W_V_CROSS"):
+        assert f"display.grid(L.{name}.T" in code
+    assert "linear(X_es, L.W_Q_CROSS)" in code and "linear(X, L.W_K_CROSS)" in code
+    assert "linear(X, L.W_V_CROSS)" in code
+
+
+@pytest.mark.parametrize("word, explanation", [
+    ("variance", r"The \*\*variance\*\* of a random number is"),
+    ("encoder", r"the \*\*encoder\*\* reads"),
+    ("decoder", r"the \*\*decoder\*\* writes"),
+])
+def test_words_are_explained_where_first_used(word, explanation):
+    assert re.search(explanation, first_markdown(cells_of(LESSON), rf"\b{word}"))
+
+
+def explorers_follow_their_content(cells):
+    """Each explorer comes after the content of its section (a code cell since the last heading)
+    and is followed by the next heading: it never cuts a section in two."""
+    found = 0
+    for i, c in enumerate(cells):
+        if c.cell_type == "code" and "_explorer(" in c.source:
+            found += 1
+            assert cells[i + 1].cell_type == "markdown" and cells[i + 1].source.startswith("#"), c.source
+            heading = max(j for j in range(i) if cells[j].cell_type == "markdown"
+                          and re.search(r"^##", cells[j].source, re.M) and "Try it" not in cells[j].source)
+            assert any(cells[j].cell_type == "code" for j in range(heading + 1, i - 1)), c.source
+    return found
+
+
+def test_explorers_follow_the_content_they_illustrate():
+    assert explorers_follow_their_content(cells_of(LESSON)) == 2
+
+
+def exercise_list_matches(cells, titles):
+    """The introduction lists every exercise as "N. <heading's title> … (<kind>)", in order."""
+    intro = cells[0].source
+    heads = [re.search(r"^## Exercise (\d+) \(([^)]+)\): (.+)$", c.source, re.M)
+             for c in cells if c.cell_type == "markdown"]
+    heads = [m.groups() for m in heads if m]
+    assert len(heads) == len(titles)
+    for n, kind, title in heads:
+        line = next(line for line in intro.splitlines() if line.startswith(f"{n}. "))
+        assert line.startswith(f"{n}. {title}") and f"({kind})" in line, line
+
+
+def test_exercise_introduction_lists_what_the_notebook_holds():
+    cells = cells_of(SOLUTION)
+    exercise_list_matches(cells, check.EXERCISES)
+    assert "fillable sheet" in cells[0].source

@@ -206,3 +206,39 @@ def test_multi_head_diagnoses_missing_w_o_and_wrong_scale():
 (test_by_hand_check_accepts_the_solution, test_code_check_accepts_the_solution,
  test_by_hand_check_diagnoses_typical_slips, test_by_hand_checks_report_not_done, test_code_checks_report_not_done,
  test_by_hand_checks_survive_garbage, test_code_checks_survive_garbage) = hand_and_code_tests(check, HAND, CODE, WRONG)
+
+
+# ------------------------------------------------------------------ the notebooks, read in order
+
+from pathlib import Path  # noqa: E402
+
+from test_lesson04 import cells_of, exercise_list_matches, explorers_follow_their_content, first_markdown  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+LESSON = ROOT / "notebooks" / "05-multi-head-attention.ipynb"
+SOLUTION = ROOT / "solutions" / "05-multi-head-attention.ipynb"
+
+
+def test_the_paper_is_named_where_it_is_first_mentioned():
+    text = " ".join(first_markdown(cells_of(LESSON), r"\bthe paper\b").split())
+    assert 'Vaswani et al., 2017, "Attention Is All You Need"' in text
+
+
+def test_attention_params_is_explained_where_first_used():
+    cells = cells_of(LESSON)
+    first = next(i for i, c in enumerate(cells) if "AttentionParams" in c.source and c.cell_type == "markdown")
+    assert not any("AttentionParams(" in c.source or "L.params()" in c.source
+                   for c in cells[:first] if c.cell_type == "code" and "import" not in c.source)
+    text = cells[first].source
+    assert "dataclass" in text
+    for field in ("W_q", "W_k", "W_v", "W_o", "b_q", "b_k", "b_v", "b_o"):
+        assert f"`{field}`" in text
+    assert "in_proj_weight" in text  # where PyTorch keeps the same arrays
+
+
+def test_explorers_follow_the_content_they_illustrate():
+    assert explorers_follow_their_content(cells_of(LESSON)) == 1
+
+
+def test_exercise_introduction_lists_what_the_notebook_holds():
+    exercise_list_matches(cells_of(SOLUTION), check.EXERCISES)
