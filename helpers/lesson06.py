@@ -1,4 +1,4 @@
-"""Lesson 06 data: a toy vocabulary, a whitespace tokenizer and a small embedding matrix.
+"""Lesson 06 data: the course's tokenizer, a toy vocabulary and a small embedding matrix.
 
 The embedding has d_model = 4 small integer features per word, chosen so that
 words that play the same part are close: "black" and "brown" share most of
@@ -9,15 +9,19 @@ The checks of exercises/06 are in helpers.checks.lesson06.
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 
 from .kernels import embed, frozen, positional_encoding
 
+UNK = "<unk>"  # the token that stands for any word a vocabulary does not know
+
 # Id 0 is kept for words the vocabulary does not know, as real tokenizers do.
-VOCAB = ("<unk>", "the", "black", "brown", "cat", "dog", "sat", "on", "rug")
+VOCAB = (UNK, "the", "black", "brown", "cat", "dog", "sat", "on", "rug")
 WORD_TO_ID = {word: i for i, word in enumerate(VOCAB)}
 
-FEATURES = ("f1", "f2", "f3", "f4")
+FEATURES = ("f0", "f1", "f2", "f3")  # counted from 0, like ids, positions and numpy
 D_MODEL = 4
 
 # (vocab, d_model): one row per word of VOCAB
@@ -35,24 +39,30 @@ E = frozen(
     ]
 )
 
-SENTENCE = "The cat sat on the rug."
-SWAPPED = "The rug sat on the cat."
+SENTENCE = "The cat sat on the rug"
+SWAPPED = "The rug sat on the cat"
+
+_TOKEN = re.compile(r"\w+|[^\w\s]")  # a run of letters or digits, or one punctuation mark
 
 
 def tokenize(text):
-    """Lower-case, drop the full stops and commas, split on white space.
+    """The course's one tokenizer: lower-case, then cut into words and punctuation marks.
 
-    Real models use sub-word tokenizers (BPE, WordPiece, SentencePiece); this
-    toy splits on spaces so every token is a whole word.
+    'The cat sat.' -> ['the', 'cat', 'sat', '.']: every mark is a token of its own.
+    Real models use sub-word tokenizers (BPE, WordPiece, SentencePiece); this toy keeps
+    every word whole. Lesson 08's translator uses it too.
     """
-    for mark in ".,!?":
-        text = text.replace(mark, " ")
-    return text.lower().split()
+    return _TOKEN.findall(text.lower())
+
+
+def mark_unknown(tokens, vocab):
+    """The tokens, each one vocab does not hold replaced by "<unk>"."""
+    return [token if token in vocab else UNK for token in tokens]
 
 
 def encode(text):
-    """Token ids of `text`; a word missing from VOCAB gets id 0 (<unk>)."""
-    return np.array([WORD_TO_ID.get(word, 0) for word in tokenize(text)], dtype=np.int64)
+    """Token ids of `text` in VOCAB; a token missing from VOCAB gets id 0, "<unk>"."""
+    return np.array([WORD_TO_ID[token] for token in mark_unknown(tokenize(text), VOCAB)], dtype=np.int64)
 
 
 def embed_with_position(ids, E=E):

@@ -1,4 +1,5 @@
-"""Lesson 07 data and small tools: layer normalisation by hand, the encoder stack, counting parameters.
+"""Lesson 07 data and small tools: layer normalisation by hand, the encoder stack, post-norm and
+pre-norm, counting parameters.
 
 The by-hand row is chosen so that every step is exact: x = [0, 6, 6, 8] has
 mean 5, deviations [-5, 1, 1, 3], variance 36 / 4 = 9 and standard deviation 3.
@@ -12,7 +13,7 @@ import dataclasses
 
 import numpy as np
 
-from .kernels import encoder_layer, frozen, init_encoder_layer
+from .kernels import encoder_layer, ffn, frozen, init_encoder_layer, layer_norm, multi_head_attention
 
 # One token's vector (d_model = 4) and the layer norm's gain and shift.
 LN_ROW = frozen([0, 6, 6, 8])
@@ -34,6 +35,24 @@ def encoder(x, layers, h, mask=None):
     for p in layers:
         x = encoder_layer(x, p, h, mask)
     return x
+
+
+def pre_norm_encoder_layer(x, p, h, mask=None):
+    """The pre-norm variant of encoder_layer: x + MHA(LN(x)), then · + FFN(LN(·)).
+
+    The layer norm sits inside each branch, so nothing rescales the residual path.
+    (PyTorch: nn.TransformerEncoderLayer(..., norm_first=True).)
+    """
+    y = layer_norm(x, p.norm1.gamma, p.norm1.beta)  # (..., n, d_model)
+    x = x + multi_head_attention(y, y, p.self_attn, h, mask)[0]
+    y = layer_norm(x, p.norm2.gamma, p.norm2.beta)
+    return x + ffn(y, p.ffn.W1, p.ffn.b1, p.ffn.W2, p.ffn.b2)  # (..., n, d_model)
+
+
+def token_spread(x):
+    """How much the token rows of x (n, d_model) differ: each feature's standard deviation over
+    the tokens, averaged over the features. 0 when every row is the same."""
+    return float(np.asarray(x).std(axis=0).mean())
 
 
 def init_encoder(N, d_model, d_ff, rng):
@@ -70,3 +89,39 @@ def encoder_layer_parameter_count(d_model, d_ff):
     ffn = (d_ff * d_model + d_ff) + (d_model * d_ff + d_model)  # W1, b1 and W2, b2
     norms = 2 * 2 * d_model  # gamma and beta, twice
     return attention + ffn + norms
+
+
+def norm_placement_figure():
+    """A picture of one sub-layer wired post-norm (the paper's, this course's) and pre-norm."""
+    import matplotlib.pyplot as plt
+
+    rows = [("post-norm (the paper, this course):  LayerNorm(x + Sublayer(x))", ["Sublayer", "+", "LayerNorm"],
+             "the residual path runs through LayerNorm: every layer rescales it"),
+            ("pre-norm (GPT-2 and most large models since):  x + Sublayer(LayerNorm(x))",
+             ["LayerNorm", "Sublayer", "+"],
+             "nothing sits on the residual path: x reaches the output unchanged, plus what the sub-layer adds")]
+    fill = {"LayerNorm": "#fde9c9", "Sublayer": "#dbe9f6"}
+    fig, ax = plt.subplots(figsize=(8.4, 3.3), dpi=80)
+    for r, (title, boxes, note) in enumerate(rows):
+        y = 1.0 - 1.45 * r
+        ax.text(-0.3, y + 0.65, title, fontsize=10, weight="bold")
+        ax.text(4.0, y - 0.45, note, fontsize=9, color="tab:red", ha="center")
+        labels = ["x"] + boxes + ["out"]
+        half = [0.055 * len(t) + 0.15 for t in labels]  # about half the width of each box
+        for k, label in enumerate(labels):
+            ax.text(2.0 * k, y, label, ha="center", va="center", fontsize=10,
+                    bbox=dict(boxstyle="circle" if label == "+" else "round,pad=0.4",
+                              fc=fill.get(label, "white"), ec="black"))
+            if k:
+                on_path = labels.index("+") < k
+                ax.annotate("", (2.0 * k - half[k], y), (2.0 * (k - 1) + half[k - 1], y),
+                            arrowprops=dict(arrowstyle="->", color="tab:red" if on_path else "black"))
+        plus = 2.0 * labels.index("+")
+        ax.plot([0.0, 0.0, plus], [y + 0.15, y + 0.42, y + 0.42], color="tab:red")
+        ax.annotate("", (plus, y + 0.15), (plus, y + 0.43), arrowprops=dict(arrowstyle="->", color="tab:red"))
+    ax.set_xlim(-0.5, 8.6)
+    ax.set_ylim(-1.05, 1.8)
+    ax.axis("off")
+    fig.tight_layout()
+    plt.close(fig)  # drawn once, as the value of the cell
+    return fig

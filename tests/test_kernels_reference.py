@@ -5,6 +5,7 @@ The largest difference seen is printed by test_zz_report (run with -s or -rP to 
 and stored in the pytest cache: `cat .pytest_cache/v/kernels/max_torch_diff`.
 """
 
+import dataclasses
 import math
 
 import numpy as np
@@ -94,6 +95,19 @@ def load_norm(m, p):
     with torch.no_grad():
         m.weight.copy_(t(p.gamma))
         m.bias.copy_(t(p.beta))
+
+
+def random_norm(norm, rng):
+    """The layer norm with gamma near 1 and beta near 0 at random: init_layer_norm starts them at exactly
+    1 and 0, which would hide a gamma or beta read from the wrong norm."""
+    d_model = norm.gamma.shape[0]
+    return dataclasses.replace(norm, gamma=1 + rng.uniform(-0.1, 0.1, d_model), beta=rng.uniform(-0.1, 0.1, d_model))
+
+
+def with_random_norms(p, rng):
+    """An EncoderLayerParams or DecoderLayerParams whose every layer norm is random_norm."""
+    names = [f.name for f in dataclasses.fields(p) if f.name.startswith("norm")]
+    return dataclasses.replace(p, **{name: random_norm(getattr(p, name), rng) for name in names})
 
 
 # ---------------------------------------------------------------- scaled dot-product attention
@@ -224,7 +238,7 @@ def torch_decoder(p, d_model, h, d_ff):
 @pytest.mark.parametrize("d_model,h,d_ff", [(4, 2, 8), (6, 3, 5), (8, 1, 16)])
 def test_encoder_layer_matches_torch(seed, d_model, h, d_ff):
     rng = np.random.default_rng(seed)
-    p = init_encoder_layer(d_model, d_ff, rng)
+    p = with_random_norms(init_encoder_layer(d_model, d_ff, rng), rng)
     x = rng.normal(size=(3, 5, d_model))  # (batch, n, d_model)
     m = torch_encoder(p, d_model, h, d_ff)  # left in training mode: no fast path, dropout is 0
     with torch.no_grad():
@@ -240,7 +254,7 @@ def test_encoder_layer_matches_torch(seed, d_model, h, d_ff):
 @pytest.mark.parametrize("d_model,h,d_ff", [(4, 2, 8), (6, 3, 5), (8, 1, 16)])
 def test_decoder_layer_matches_torch(seed, d_model, h, d_ff):
     rng = np.random.default_rng(seed)
-    p = init_decoder_layer(d_model, d_ff, rng)
+    p = with_random_norms(init_decoder_layer(d_model, d_ff, rng), rng)
     n_q, n_k = 4, 6
     y = rng.normal(size=(3, n_q, d_model))  # (batch, n_q, d_model)
     memory = rng.normal(size=(3, n_k, d_model))  # (batch, n_k, d_model)
@@ -263,12 +277,22 @@ def test_decoder_layer_matches_torch(seed, d_model, h, d_ff):
               f"decoder batch masks d_model={d_model}")
 
 
+def test_layer_norm_starts_as_torch_does():
+    m = torch.nn.LayerNorm(7)
+    for p in (init_layer_norm(7), init_layer_norm(7, np.random.default_rng(0))):
+        assert np.array_equal(p.gamma, m.weight.detach().numpy()) and np.array_equal(p.gamma, np.ones(7))
+        assert np.array_equal(p.beta, m.bias.detach().numpy()) and np.array_equal(p.beta, np.zeros(7))
+    rng = np.random.default_rng(0)
+    init_layer_norm(7, rng)
+    assert rng.random() == np.random.default_rng(0).random()  # draws nothing from rng
+
+
 @pytest.mark.parametrize("seed", SEEDS)
 def test_layer_norm_matches_torch(seed):
     rng = np.random.default_rng(seed)
     x = rng.normal(scale=3.0, size=(2, 4, 7))  # (batch, n, d_model)
     x[0, 0] = 5.0  # a constant row: variance 0
-    for p in (init_layer_norm(7), init_layer_norm(7, rng)):
+    for p in (init_layer_norm(7), random_norm(init_layer_norm(7), rng)):
         m = torch.nn.LayerNorm(7, eps=1e-5, dtype=torch.float64)
         load_norm(m, p)
         with torch.no_grad():

@@ -14,15 +14,32 @@ def test_tokenizer_and_ids():
     # the=1, cat=4, sat=6, on=7, rug=8 in VOCAB
     assert L.encode(L.SENTENCE).tolist() == [1, 4, 6, 7, 1, 8]
     assert L.encode(L.SWAPPED).tolist() == [1, 8, 6, 7, 1, 4]
-    assert L.encode("The dog sat on the sofa.").tolist() == [1, 5, 6, 7, 1, 0]  # sofa -> <unk>
-    assert L.VOCAB[0] == "<unk>" and len(L.VOCAB) == L.E.shape[0] == 9
+    # sofa and the full stop are not in VOCAB: both <unk>, id 0
+    assert L.encode("The dog sat on the sofa.").tolist() == [1, 5, 6, 7, 1, 0, 0]
+    assert L.VOCAB[0] == L.UNK == "<unk>" and len(L.VOCAB) == L.E.shape[0] == 9
+
+
+def test_punctuation_is_a_token_of_its_own():
+    assert L.tokenize("The dog sat on the sofa.") == ["the", "dog", "sat", "on", "the", "sofa", "."]
+    assert L.tokenize("Yes, the cat sat!  Did it?") == ["yes", ",", "the", "cat", "sat", "!", "did", "it", "?"]
+    assert L.tokenize("rug.") == ["rug", "."] and L.tokenize("  ") == []
+
+
+def test_unknown_tokens_become_unk():
+    assert L.mark_unknown(["the", "sofa", ".", "cat"], L.VOCAB) == ["the", "<unk>", "<unk>", "cat"]
+    assert L.encode("sofa").tolist() == [0]
+
+
+def test_features_are_counted_from_0_as_the_prose_says():
+    # the prose: "features f0 and f1 are sin(pos) and cos(pos)"
+    assert L.FEATURES == ("f0", "f1", "f2", "f3") and len(L.FEATURES) == L.D_MODEL == L.E.shape[1]
 
 
 def test_one_hot_times_E_picks_rows():
     ids = L.encode(L.SENTENCE)
     O = one_hot(ids, len(L.VOCAB))
     assert O.shape == (6, 9) and O.sum() == 6
-    # the cat row: a single 1 in column 4, so (cat, f1) = 1·E[4, 0] = 2
+    # the cat row: a single 1 in column 4, so (cat, f0) = 1·E[4, 0] = 2
     assert (O @ L.E)[1, 0] == 2
     assert np.array_equal(O @ L.E, embed(ids, L.E))
     assert np.array_equal(embed(ids, L.E)[1], [2, 0, 1, 0])
@@ -87,12 +104,12 @@ def test_swapping_words_without_positions_only_swaps_outputs():
 
 def test_swapping_words_with_positions_changes_outputs():
     swap = [0, 5, 2, 3, 4, 1]
-    P1 = _self_attention(L.embed_with_position(L.encode(L.SENTENCE)))
-    P2 = _self_attention(L.embed_with_position(L.encode(L.SWAPPED)))
-    diff = np.abs(P2[swap] - P1).max(axis=1)
+    Y1 = _self_attention(L.embed_with_position(L.encode(L.SENTENCE)))
+    Y2 = _self_attention(L.embed_with_position(L.encode(L.SWAPPED)))
+    diff = np.abs(Y2[swap] - Y1).max(axis=1)
     assert diff.max() == pytest.approx(2.70, abs=0.01)
     assert (diff[[1, 3, 5]] > 1).all()  # cat, on, rug
-    assert not np.allclose(P1[0], P1[4])
+    assert not np.allclose(Y1[0], Y1[4])
 
 
 def test_lesson03_self_attention_agrees():
@@ -128,10 +145,12 @@ from helpers.checks import lesson06 as check  # noqa: E402
 
 
 def test_token_ids_check(capsys):
-    # "the dog sat on the rug": the=1, dog=5, sat=6, on=7, rug=8
-    assert_correct(check.token_ids([1, 5, 6, 7, 1, 8]), capsys)
-    assert_diagnosed(check.token_ids([2, 6, 7, 8, 2, 9]), "counted from 1", capsys)
-    assert_diagnosed(check.token_ids([0, 4, 5, 6, 0, 7]), "left out <unk>", capsys)
+    # "the dog sat on the rug .": the=1, dog=5, sat=6, on=7, rug=8, "." is not in VOCAB: <unk> = 0
+    assert_correct(check.token_ids([1, 5, 6, 7, 1, 8, 0]), capsys)
+    assert_diagnosed(check.token_ids([2, 6, 7, 8, 2, 9, 1]), "counted from 1", capsys)
+    assert_diagnosed(check.token_ids([0, 4, 5, 6, 0, 7, -1]), "left out <unk>", capsys)
+    assert_diagnosed(check.token_ids([1, 5, 6, 7, 1, 8]), "left out the full stop", capsys)
+    assert_diagnosed(check.token_ids([1, 5, 6, 7, 1, 8, 9]), "new id", capsys)
     assert_not_done(check.token_ids(...))
     assert_survives(check.token_ids, garbage_calls())
 

@@ -93,6 +93,86 @@ def test_layer_norm_row_matches_pytorch():
     assert np.allclose(layer_norm(L.LN_ROW, L.LN_GAMMA, L.LN_BETA), expected)
 
 
+def test_layer_norms_start_at_gamma_1_and_beta_0():
+    # the lesson: "γ and β start as all ones and all zeros", as in PyTorch
+    for p in L.init_encoder(2, 4, 8, np.random.default_rng(0)):
+        for norm in (p.norm1, p.norm2):
+            assert np.array_equal(norm.gamma, np.ones(4)) and np.array_equal(norm.beta, np.zeros(4))
+
+
+def _stack_states():
+    """The lesson's stack: 6 layers from default_rng(1) on lesson 06's sentence, and every state."""
+    rng = np.random.default_rng(1)
+    layers = [init_encoder_layer(4, 8, rng) for _ in range(6)]
+    states = [embed_with_position(encode(SENTENCE))]
+    for p in layers:
+        states.append(encoder_layer(states[-1], p, 2))
+    return layers, states
+
+
+def test_the_stack_picture_rows_merge_because_attention_hands_out_one_blend():
+    from helpers import multi_head_attention
+
+    layers, states = _stack_states()
+    spread = [round(L.token_spread(s), 2) for s in states]
+    assert spread[0] == 1.27 and spread[-1] == 0.18  # the numbers the lesson quotes
+    for k in range(1, 6):  # from layer 2 on, the attention's output rows are nearly one row
+        a, _ = multi_head_attention(states[k], states[k], layers[k].self_attn, 2)
+        assert round(L.token_spread(a), 2) <= 0.05 < L.token_spread(states[k])  # as printed
+    assert L.token_spread(np.ones((3, 4))) == 0.0
+
+
+def test_pre_norm_keeps_more_of_the_rows_apart():
+    layers, states = _stack_states()
+    x = states[0]
+    for p in layers:
+        x = L.pre_norm_encoder_layer(x, p, 2)
+    normed = layer_norm(x, np.ones(4), np.zeros(4))
+    assert round(L.token_spread(normed), 2) == 0.41 > round(L.token_spread(states[-1]), 2) == 0.18
+
+
+def test_pre_norm_has_nothing_on_the_residual_path():
+    import dataclasses
+
+    p = init_encoder_layer(4, 8, np.random.default_rng(3))
+    silent = dataclasses.replace(  # both sub-layers output 0
+        p, self_attn=dataclasses.replace(p.self_attn, W_o=np.zeros((4, 4)), b_o=np.zeros(4)),
+        ffn=dataclasses.replace(p.ffn, W2=np.zeros((4, 8)), b2=np.zeros(4)))
+    x = embed_with_position(encode(SENTENCE))
+    assert np.array_equal(L.pre_norm_encoder_layer(x, silent, 2), x)  # pre-norm: x itself
+    assert np.allclose(encoder_layer(x, silent, 2), layer_norm(x, np.ones(4), np.zeros(4)))  # post-norm: LN(x)
+
+
+def test_norm_placement_figure_draws():
+    fig = L.norm_placement_figure()
+    text = " ".join(t.get_text() for t in fig.axes[0].texts)
+    assert "post-norm" in text and "pre-norm" in text and "LayerNorm(x + Sublayer(x))" in text
+
+
+@pytest.mark.reference
+def test_pre_norm_layer_matches_pytorch_norm_first():
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(5)
+    d_model, h, d_ff = 6, 3, 10
+    p = init_encoder_layer(d_model, d_ff, rng)
+    p.norm1.gamma, p.norm1.beta = 1 + rng.uniform(-0.1, 0.1, d_model), rng.uniform(-0.1, 0.1, d_model)
+    p.norm2.gamma, p.norm2.beta = 1 + rng.uniform(-0.1, 0.1, d_model), rng.uniform(-0.1, 0.1, d_model)
+    m = torch.nn.TransformerEncoderLayer(d_model, h, dim_feedforward=d_ff, dropout=0.0, batch_first=True,
+                                         norm_first=True, dtype=torch.float64)
+    a = p.self_attn
+    state = {"self_attn.in_proj_weight": np.concatenate([a.W_q, a.W_k, a.W_v]),
+             "self_attn.in_proj_bias": np.concatenate([a.b_q, a.b_k, a.b_v]),
+             "self_attn.out_proj.weight": a.W_o, "self_attn.out_proj.bias": a.b_o,
+             "linear1.weight": p.ffn.W1, "linear1.bias": p.ffn.b1, "linear2.weight": p.ffn.W2, "linear2.bias": p.ffn.b2,
+             "norm1.weight": p.norm1.gamma, "norm1.bias": p.norm1.beta,
+             "norm2.weight": p.norm2.gamma, "norm2.bias": p.norm2.beta}
+    m.load_state_dict({k: torch.tensor(v, dtype=torch.float64) for k, v in state.items()})
+    x = rng.normal(size=(2, 5, d_model))
+    with torch.no_grad():
+        expected = m(torch.tensor(x)).numpy()
+    assert np.allclose(L.pre_norm_encoder_layer(x, p, h), expected, atol=1e-10)
+
+
 # ---------------------------------------------------------------- exercise checks
 
 from check_harness import (  # noqa: E402

@@ -12,7 +12,7 @@ Expected values come from helpers.lesson06 (the vocabulary, E, the sentence) and
 import numpy as np
 
 from ..kernels import embed, frozen, positional_encoding
-from ..lesson06 import FEATURES, SENTENCE, WORD_TO_ID, E, embed_with_position, encode, tokenize
+from ..lesson06 import FEATURES, SENTENCE, VOCAB, WORD_TO_ID, E, embed_with_position, encode, tokenize
 from . import (
     check_close,
     check_function,
@@ -28,19 +28,23 @@ from . import progress as progress  # check.progress() in the notebooks
 SEED = 606  # the random cases are the same in every run
 
 DOG_SENTENCE = "The dog sat on the rug."
-IDS_DOG = frozen(encode(DOG_SENTENCE))  # (6,)
+IDS_DOG = frozen(encode(DOG_SENTENCE))  # (7,): the full stop is a token, <unk> here
 PE_1 = frozen(positional_encoding(2, 4)[1])  # sin 1, cos 1, sin 0.01, cos 0.01
 
 
 @exercise("token ids")
 def token_ids(ids):
-    """The ids of "The dog sat on the rug." (6 numbers)."""
+    """The ids of "The dog sat on the rug." (7 numbers: the full stop is a token)."""
     return check_value(
         token_ids.title, ids, IDS_DOG, cell_names=tokenize(DOG_SENTENCE),
         slips={"counted from 1: ids count from 0, and id 0 is <unk>": IDS_DOG + 1,
-               "left out <unk>: it is id 0, so 'the' is id 1": IDS_DOG - 1},
-        hint="a word's id is its place in the vocabulary list above, counting from 0 (id 0 is <unk>); "
-             "lower-case the words and drop the full stop first.",
+               "left out <unk>: it is id 0, so 'the' is id 1": IDS_DOG - 1,
+               "left out the full stop: it is a token of its own": IDS_DOG[:-1],
+               "gave the full stop a new id: a token missing from the vocabulary gets id 0, <unk>":
+                   list(IDS_DOG[:-1]) + [len(VOCAB)]},
+        hint="lower-case the sentence and cut it into words and punctuation marks (the full stop counts); "
+             "a token's id is its place in the vocabulary list above, counting from 0, and a token that is "
+             "not in the list gets id 0, <unk>.",
         answer="ids = " + str(IDS_DOG.tolist()) + ": " + ", ".join(
             f"{w} {i}" for w, i in zip(tokenize(DOG_SENTENCE), IDS_DOG)),
         note="The same word always gets the same id: 'the' is 1 both times.")
@@ -65,14 +69,14 @@ def pe_position_1(pe):
     wrong_i = np.array([np.sin(1), np.cos(1), np.sin(1 / 10), np.cos(1 / 10)])
     return check_close(
         pe_position_1.title, pe, PE_1, tol=0.006, decimals=2, cell_names=list(FEATURES),
-        slips={"swapped sin and cos: even features (0, 2) take the sine": PE_1[[1, 0, 3, 2]],
-               "used 10000^(i/d_model) instead of 10000^(2i/d_model) for features 2 and 3": wrong_i,
+        slips={"swapped sin and cos: the even features (f0, f2) take the sine": PE_1[[1, 0, 3, 2]],
+               "used 10000^(i/d_model) instead of 10000^(2i/d_model) for f2 and f3": wrong_i,
                "took the angles in degrees: numpy's sin and cos take radians":
                    [np.sin(np.radians(1)), np.cos(np.radians(1)),
                     np.sin(np.radians(0.01)), np.cos(np.radians(0.01))]},
         hint="work out each feature's angle pos / 10000^(2i/d_model) first (features 2i and 2i + 1 share "
              "one angle), then the sine for the even feature and the cosine for the odd one, in radians.",
-        answer="features 0, 1: sin(1) ≈ 0.84, cos(1) ≈ 0.54; features 2, 3: 10000^(2/4) = 100, "
+        answer="f0, f1: sin(1) ≈ 0.84, cos(1) ≈ 0.54; f2, f3: 10000^(2/4) = 100, "
                "sin(0.01) ≈ 0.01, cos(0.01) ≈ 1.00; pe_1 = [0.84, 0.54, 0.01, 1.00]",
         note="Every position gets its own row, with values between -1 and 1.")
 

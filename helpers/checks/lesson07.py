@@ -15,6 +15,7 @@ import numpy as np
 from .. import kernels, lesson07
 from ..kernels import encoder_layer, ffn, frozen
 from ..lesson01 import FEATURES, OUT_POSITIONS, W1, W2, Y, Z, b1, b2
+from ..lesson06 import FEATURES as LESSON06_FEATURES
 from ..lesson06 import SENTENCE, embed_with_position, encode, tokenize
 from ..lesson07 import EX_ROW, LN_BETA, LN_GAMMA, LN_ROW, encoder_layer_parameter_count, init_encoder
 from . import check_close, check_function, check_value, exercise, exercises, random_cases, start_lesson
@@ -50,7 +51,7 @@ def normalised_row(row):
     """(x - mean) / sigma, with 2 decimals."""
     return check_close(
         normalised_row.title, row, EX_X_HAT, tol=0.006, decimals=2,
-        cell_names=["f1", "f2", "f3", "f4"],
+        cell_names=list(LESSON06_FEATURES),
         slips={"divided by the variance (9), not by the standard deviation (3)": (EX_ROW - EX_MEAN) / EX_VAR,
                "forgot to subtract the mean first": EX_ROW / np.sqrt(EX_VAR),
                "subtracted the mean but did not divide": (EX_ROW - EX_MEAN).astype(float)},
@@ -185,7 +186,7 @@ def encoder(fn):
              "2 layers, d_model = 6, h = 3": (rng.normal(size=(5, 6)), init_encoder(2, 6, 12, rng), 3)}
     return check_function(
         encoder.title, fn, lesson07.encoder, cases,
-        labels=(tokenize(SENTENCE), ["f1", "f2", "f3", "f4"]),
+        labels=(tokenize(SENTENCE), list(LESSON06_FEATURES)),
         slips={"used the first layer's weights every time: each layer has its own p": _first_only,
                "fed the original x to every layer: feed each layer the previous layer's output": _not_chained},
         hint="a loop over the layers, each with its own p, where each layer reads the previous layer's "

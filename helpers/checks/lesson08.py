@@ -18,7 +18,7 @@ from . import check_function, check_value, exercise, exercises, random_cases, st
 from . import progress as progress  # check.progress() in the notebooks
 
 SEED = 808  # the random cases are the same in every run
-ROWS, KEYS = ["row 1", "row 2", "row 3"], ["k1", "k2", "k3"]  # the labels of EX_SCORES
+ROWS, KEYS = ["row 0", "row 1", "row 2"], ["k0", "k1", "k2"]  # the labels of EX_SCORES, from 0 as in lesson 08
 KEEP = causal_mask(3)  # (3, 3): True = may attend
 
 
@@ -45,25 +45,25 @@ def masked_scores(S_masked):
                "masked the diagonal too, but a position may look at itself": np.where(np.tril(KEEP, -1), S, fill),
                "wrote 0 in the masked cells: a score of 0 still gets the weight e⁰ = 1, so write -99":
                    np.where(KEEP, S, 0)},
-        hint="row i (a position) may see the columns 1 … i, itself and the ones before it; every cell that "
+        hint="row i (a position) may see the columns 0 … i, itself and the ones before it; every cell that "
              "looks into the future gets -99 (or -∞), and the scores it may see stay as they are.",
         answer=f"S_masked = {np.where(KEEP, S, -99).tolist()}   # -99 to the right of the diagonal",
         note="Each row keeps itself and the positions before it.")
 
 
 @exercise("masked weights")
-def masked_weights(weights_row_1, weights_row_2):
-    """Rows 1 and 2 of softmax(masked scores), by hand."""
+def masked_weights(weights_row_0, weights_row_1):
+    """Rows 0 and 1 of softmax(masked scores), by hand."""
     return check_value(
-        masked_weights.title, [weights_row_1, weights_row_2], np.array([[1.0, 0, 0], [0.5, 0.5, 0]]),
+        masked_weights.title, [weights_row_0, weights_row_1], np.array([[1.0, 0, 0], [0.5, 0.5, 0]]),
         labels=(ROWS[:2], KEYS), symbol="weights",
         slips={"forgot the mask (softmax of the unmasked rows)": softmax(EX_SCORES[:2]),
                "gave the masked cells a share too (1/3 each)": np.array([[1 / 3] * 3] * 2)},
         hint="a masked cell's e^-99 is about 1e-43, so it counts as 0; softmax the scores that are left in "
              "each row: their weights add up to 1, and equal scores get equal weights.",
-        answer="row 1 keeps only k1: weights_row_1 = [1, 0, 0]; row 2 keeps two equal scores (3 and 3): "
-               "weights_row_2 = [0.5, 0.5, 0]",
-        note="Row 1 can only see itself: all its weight is on k1.")
+        answer="row 0 keeps only k0: weights_row_0 = [1, 0, 0]; row 1 keeps two equal scores (3 and 3): "
+               "weights_row_1 = [0.5, 0.5, 0]",
+        note="Row 0 can only see itself: all its weight is on k0.")
 
 
 @exercise("cross-attention scores")

@@ -83,10 +83,11 @@ def init_ffn(d_model, d_ff, rng):
 
 
 def init_layer_norm(d_model, rng=None):
-    """LayerNormParams: gamma = 1 and beta = 0, or random near that when rng is given."""
-    if rng is None:
-        return LayerNormParams(np.ones(d_model), np.zeros(d_model))
-    return LayerNormParams(1 + _uniform(rng, (d_model,), 0.1), _uniform(rng, (d_model,), 0.1))
+    """LayerNormParams with gamma = 1 and beta = 0 exactly, as torch.nn.LayerNorm starts.
+
+    rng is accepted, like every init_...(…, rng), and draws nothing.
+    """
+    return LayerNormParams(np.ones(d_model), np.zeros(d_model))
 
 
 def init_encoder_layer(d_model, d_ff, rng):
