@@ -9,7 +9,7 @@ The checks of exercises/09 are in helpers.checks.lesson09.
 
 from __future__ import annotations
 
-import time
+import math
 
 import numpy as np
 
@@ -144,11 +144,62 @@ def attention_influence_on_last(X, eps=1e-6):
     return np.array([np.linalg.norm(J[j].T, 2) for j in range(n)])
 
 
-def median_time(f, *args, repeat=7):
-    """The median wall time of f(*args) over `repeat` runs, in seconds."""
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        f(*args)
-        times.append(time.perf_counter() - t0)
-    return float(np.median(times))
+# ---------------------------------------------------------------- the cost, counted (no clock: the same everywhere)
+
+
+def sequential_steps(n):
+    """(RNN, attention): how many computations must run one after another to read n words.
+
+    The RNN: one per word. Attention: one call, whatever n (its scores, softmax and weighted sum
+    are a fixed handful of stages; we count the call as 1).
+    """
+    return n, 1
+
+
+def multiply_adds(n, d):
+    """(RNN, attention): the multiply-adds to read n words of d features, with a state of d_h = d.
+
+    RNN: n steps of W_h h (d_h²) and W_x x (d_h·d): n·(d_h² + d_h·d) = 2·n·d².
+    Attention: the scores X Xᵀ (n·n·d) and the weighted sum (n·n·d): 2·n²·d.
+    """
+    return n * (d * d + d * d), 2 * n * n * d
+
+
+def ticks(n, d, processors):
+    """(RNN, attention): the time to read n words on a machine that does `processors` multiply-adds at once.
+
+    One tick per round of `processors` multiply-adds, and a step cannot start before the one it waits for:
+    the RNN takes n steps of ceil(2·d² / processors) ticks, attention one step of ceil(2·n²·d / processors).
+    """
+    rnn_work, attention_work = multiply_adds(n, d)
+    return n * math.ceil(rnn_work / n / processors), math.ceil(attention_work / processors)
+
+
+def draw_costs(lengths, d, machines):
+    """Three panels over n (log-log): sequential steps, multiply-adds, and ticks on each machine size.
+
+    machines: processor counts, e.g. (1024, 65536). Only counts are drawn, so the picture is the same
+    on every computer. Returns a matplotlib Figure (imported here, not at package import).
+    """
+    import matplotlib.pyplot as plt
+
+    n = np.asarray(lengths)
+    fig, axes = plt.subplots(1, 3, figsize=(10.5, 3.3), dpi=80)
+    plt.close(fig)
+    panels = [("sequential steps", lambda m: sequential_steps(m)),
+              ("multiply-adds", lambda m: multiply_adds(m, d))]
+    for ax, (title, count) in zip(axes, panels):
+        rnn_counts, attention_counts = zip(*(count(int(m)) for m in n))
+        ax.loglog(n, rnn_counts, "o-", color="#2563eb", label="RNN")
+        ax.loglog(n, attention_counts, "s-", color="#ea580c", label="attention")
+        ax.set_title(title, fontsize=10)
+    for P, style in zip(machines, ("-", "--", ":")):
+        rnn_ticks, attention_ticks = zip(*(ticks(int(m), d, P) for m in n))
+        axes[2].loglog(n, rnn_ticks, "o" + style, color="#2563eb", label=f"RNN, P = {P:,}")
+        axes[2].loglog(n, attention_ticks, "s" + style, color="#ea580c", label=f"attention, P = {P:,}")
+    axes[2].set_title("time in ticks, P multiply-adds at once", fontsize=10)
+    for ax, corner in zip(axes, ("center right", "upper left", "upper left")):
+        ax.set_xlabel("n (words)")
+        ax.legend(fontsize=7, loc=corner)
+    fig.tight_layout()
+    return fig

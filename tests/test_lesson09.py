@@ -14,12 +14,16 @@ from helpers.lesson09 import (
     attention,
     attention_graph,
     attention_influence_on_last,
+    draw_costs,
+    multiply_adds,
     path_length,
     rnn,
     rnn_graph,
     rnn_influence_of_first,
     rnn_influence_on_last,
     rnn_step,
+    sequential_steps,
+    ticks,
 )
 
 X = embed(encode(SENTENCE), E)  # the cat sat on the rug, (6, 4)
@@ -53,6 +57,58 @@ def test_path_lengths():
         assert path_length(attention_graph(n), "x1", f"y{n}") == 1
     with pytest.raises(ValueError):
         path_length(rnn_graph(3), "h3", "h1")  # no path backwards in time
+
+
+def test_costs_are_counted():
+    d = 32
+    assert sequential_steps(20) == (20, 1)
+    assert multiply_adds(8, d) == (8 * (32 * 32 + 32 * 32), 2 * 8 * 8 * 32) == (16_384, 4_096)
+    for n in (8, 32, 100, 4096):
+        rnn_work, attention_work = multiply_adds(n, d)
+        assert attention_work * d == rnn_work * n  # attention does n / d times the RNN's work
+    # one RNN step is 2·32² = 2048 multiply-adds: 2 ticks on 1,024 processors, 1 tick on 65,536
+    assert ticks(8, d, 1024) == (16, 4)
+    assert ticks(8, d, 65_536) == (8, 1)
+    assert ticks(32, d, 1024) == (64, 64)
+    assert ticks(1024, d, 65_536) == (1024, 1024)
+    assert ticks(4096, d, 1) == multiply_adds(4096, d)  # one processor: time is the work
+
+
+LENGTHS = [2 ** k for k in range(3, 13)]
+
+
+def _lines(fig):
+    """The y data of every line, panel by panel: [[RNN, attention], [RNN, attention], [RNN, attn, RNN, attn]]."""
+    return [[np.asarray(line.get_ydata(), float) for line in ax.get_lines()] for ax in fig.axes]
+
+
+def test_cost_figure_shows_the_ordering_the_lesson_describes():
+    """Lesson 09, section 3: fewer steps for attention always; more arithmetic once n > d; and on a machine
+    of P processors attention finishes first for short sentences, the RNN for long ones, later for larger P."""
+    n, d = np.array(LENGTHS), 32
+    (steps_rnn, steps_att), (work_rnn, work_att), time = _lines(draw_costs(LENGTHS, d, (1024, 65_536)))
+    assert np.all(steps_att < steps_rnn) and np.all(steps_att == 1) and np.array_equal(steps_rnn, n)
+    assert np.all(work_att[n < d] < work_rnn[n < d]) and np.all(work_att[n > d] > work_rnn[n > d])
+    assert work_att[n == d] == work_rnn[n == d]
+    crossings = []
+    for rnn_time, att_time in (time[0:2], time[2:4]):
+        assert att_time[0] < rnn_time[0] and att_time[-1] > rnn_time[-1]  # short: attention; long: the RNN
+        crossings.append(n[att_time <= rnn_time].max())
+        assert np.all(att_time[n > crossings[-1]] > rnn_time[n > crossings[-1]])
+    assert crossings == [32, 1024]  # the numbers the lesson gives
+    assert np.all(time[0] / time[2] == 2)  # 64 times the processors: the RNN only twice as fast
+    assert np.all(time[1][-3:] / time[3][-3:] == 64)  # attention 64 times as fast
+
+
+def test_cost_figure_is_the_same_on_every_run():
+    import io
+
+    pngs = []
+    for _ in range(2):
+        buffer = io.BytesIO()
+        draw_costs(LENGTHS, 32, (1024, 65_536)).savefig(buffer, format="png", metadata={"Software": None})
+        pngs.append(buffer.getvalue())
+    assert pngs[0] == pngs[1]
 
 
 def _numeric_jacobian(f, X, j, eps=1e-6):

@@ -13,7 +13,7 @@ import math
 
 import numpy as np
 
-from ..kernels import encoder_layer, init_encoder_layer, init_layer_norm, layer_norm, positional_encoding, softmax
+from ..kernels import LayerNormParams, encoder_layer, init_encoder_layer, layer_norm, positional_encoding, softmax
 from ..lesson06 import embed_with_position
 from ..lesson10 import EX_SIZES, EX_SMALL, init_transformer, transformer_forward
 from . import check_function, check_value, exercise, exercises, random_cases, start_lesson
@@ -31,19 +31,19 @@ _NORM = 2 * _D  # gamma and beta
 def shapes(memory_shape, logits_shape):
     """The shapes of the memory and of the logits for the sizes in EX_SIZES."""
     return check_value(
-        shapes.title, [memory_shape, logits_shape], [[_S["n_src"], _S["d_model"]], [_S["n_tgt"], _S["vocab_tgt"]]],
+        shapes.title, [memory_shape, logits_shape], [[_S["n_src"], _S["d_model"]], [_S["n_tgt"], _S["vocab"]]],
         labels=(["memory", "logits"], ["rows", "columns"]),
         slips={"swapped the source and the target: the memory has one row per SOURCE token":
-                   [[_S["n_tgt"], _S["d_model"]], [_S["n_src"], _S["vocab_tgt"]]],
-               "gave the logits d_model columns: the output layer maps onto the target vocabulary":
+                   [[_S["n_tgt"], _S["d_model"]], [_S["n_src"], _S["vocab"]]],
+               "gave the logits d_model columns: the output layer gives one score per word of the vocabulary":
                    [[_S["n_src"], _S["d_model"]], [_S["n_tgt"], _S["d_model"]]],
-               "used the source vocabulary for the logits: the model predicts TARGET tokens":
-                   [[_S["n_src"], _S["d_model"]], [_S["n_tgt"], _S["vocab_src"]]]},
+               "gave the memory one column per word: the memory holds d_model features per source token":
+                   [[_S["n_src"], _S["vocab"]], [_S["n_tgt"], _S["vocab"]]]},
         hint="tokens are rows: the memory has one row per source token, the logits one row per target "
-             "token; then ask what each row holds (features, or one score per word of which vocabulary?).",
+             "token; then ask what each row holds (d_model features, or one score per word of the vocabulary?).",
         answer=f"memory_shape = (n_src, d_model) = ({_S['n_src']}, {_S['d_model']}); "
-               f"logits_shape = (n_tgt, vocab_tgt) = ({_S['n_tgt']}, {_S['vocab_tgt']})",
-        note="Only the output layer changes the width, from d_model to vocab_tgt.")
+               f"logits_shape = (n_tgt, vocab) = ({_S['n_tgt']}, {_S['vocab']})",
+        note="Only the output layer changes the width, from d_model to vocab.")
 
 
 @exercise("shape of the cross-attention weights")
@@ -94,6 +94,29 @@ def decoder_count(n_decoder_layer):
         note="The decoder layer is the encoder layer plus one attention block and one layer norm.")
 
 
+_TABLE = _S["vocab"] * _S["d_model"]  # one vocab × d_model matrix
+
+
+@exercise("one matrix for three jobs")
+def shared_count(n_paper, n_pytorch):
+    """The numbers in both embeddings and the output layer together: shared (the paper's) and not (PyTorch's)."""
+    return check_value(
+        shared_count.title, [n_paper, n_pytorch], [_TABLE, 3 * _TABLE + _S["vocab"]],
+        cell_names=["n_paper", "n_pytorch"],
+        slips={"counted the paper's shared matrix three times: it is ONE array, counted once":
+                   [3 * _TABLE, 3 * _TABLE + _S["vocab"]],
+               "left out the output layer's bias in PyTorch's variant (one number per word)":
+                   [_TABLE, 3 * _TABLE],
+               "gave the paper's output layer a bias: it is the shared matrix alone":
+                   [_TABLE + _S["vocab"], 3 * _TABLE + _S["vocab"]]},
+        hint="each embedding and the output layer's weights are vocab × d_model tables; in the paper's model "
+             "the three are one array; in PyTorch's variant they are three arrays, and the output layer adds "
+             "one bias per word.",
+        answer=f"n_paper = vocab · d_model = {_S['vocab']}·{_S['d_model']} = {_TABLE}; "
+               f"n_pytorch = 3 · {_TABLE} + {_S['vocab']} (the output bias) = {3 * _TABLE + _S['vocab']}",
+        note="Sharing saves two of the three tables: at the paper's sizes, 2 · 37,000 · 512 ≈ 38 million numbers.")
+
+
 def _rows(ids, E):
     return np.asarray(E, dtype=float)[np.asarray(ids)]  # (n, d_model)
 
@@ -138,54 +161,75 @@ def _stack(x, layers, h):
     return x
 
 
-def _encoder_stack(x, layers, norm, h):
-    return layer_norm(_stack(x, layers, h), norm.gamma, norm.beta)
+def _encoder_stack(x, layers, h, final_norm=None):
+    x = _stack(x, layers, h)
+    return x if final_norm is None else layer_norm(x, final_norm.gamma, final_norm.beta)
 
 
-def _no_final_norm(x, layers, norm, h):
+def _never_norm(x, layers, h, final_norm=None):
     return _stack(x, layers, h)
 
 
-def _first_only(x, layers, norm, h):
-    return layer_norm(encoder_layer(x, layers[0], h), norm.gamma, norm.beta)
+def _always_norm(x, layers, h, final_norm=None):
+    return layer_norm(_stack(x, layers, h), final_norm.gamma, final_norm.beta)  # AttributeError on None
 
 
-def _same_input(x, layers, norm, h):
+def _norm_every_layer(x, layers, h, final_norm=None):
+    for layer in layers:
+        x = encoder_layer(x, layer, h)
+        if final_norm is not None:
+            x = layer_norm(x, final_norm.gamma, final_norm.beta)
+    return x
+
+
+def _first_only(x, layers, h, final_norm=None):
+    return _encoder_stack(x, layers[:1], h, final_norm)
+
+
+def _same_input(x, layers, h, final_norm=None):
     out = x
     for layer in layers:
         out = encoder_layer(x, layer, h)
-    return layer_norm(out, norm.gamma, norm.beta)
+    return out if final_norm is None else layer_norm(out, final_norm.gamma, final_norm.beta)
 
 
-def _stack_case(rng, n_layers, n, d_model, h):
-    """(x, layers, norm, h): n_layers random encoder layers and a final norm, x of n small integer rows."""
+def _stack_case(rng, n_layers, n, d_model, h, with_norm):
+    """(x, layers, h, final_norm): random encoder layers, x of n small integer rows, and a final norm
+    with random γ and β (a norm that starts at γ = 1, β = 0 would hardly change a post-norm layer's output)."""
     layers = [init_encoder_layer(d_model, 2 * d_model, rng) for _ in range(n_layers)]
-    norm = init_layer_norm(d_model, rng)
-    return rng.integers(-2, 3, size=(n, d_model)), layers, norm, h
+    x = rng.integers(-2, 3, size=(n, d_model))
+    norm = LayerNormParams(rng.uniform(0.5, 1.5, size=d_model), rng.uniform(-0.5, 0.5, size=d_model))
+    return x, layers, h, norm if with_norm else None
 
 
 @exercise("encoder_stack")
 def encoder_stack(fn):
-    """The learner's encoder_stack(x, layers, norm, h): every layer in turn, then the final layer norm."""
+    """The learner's encoder_stack(x, layers, h, final_norm=None): every layer in turn; then final_norm, if given."""
     rng = np.random.default_rng(SEED + 1)
-    cases = {"2 layers, 5 tokens, d_model 8": _stack_case(rng, 2, 5, 8, 2),
-             "1 layer, 3 tokens, d_model 4": _stack_case(rng, 1, 3, 4, 1),
-             "3 layers, 4 tokens, d_model 6": _stack_case(rng, 3, 4, 6, 3)}
+    # The first case shows the learner's result as a grid, so it is the one that catches most slips.
+    cases = {"PyTorch's stack: 2 layers, 5 tokens, d_model 8, and a final norm": _stack_case(rng, 2, 5, 8, 2, True),
+             "the paper's stack: 2 layers, 3 tokens, d_model 4, no final norm": _stack_case(rng, 2, 3, 4, 1, False),
+             "3 layers, 4 tokens, d_model 6, and a final norm": _stack_case(rng, 3, 4, 6, 3, True),
+             "1 layer, 3 tokens, d_model 6, no final norm": _stack_case(rng, 1, 3, 6, 2, False)}
     return check_function(
         encoder_stack.title, fn, _encoder_stack, cases,
-        slips={"forgot the final layer norm after the stack": _no_final_norm,
+        slips={"left out the final norm: when final_norm is given, apply it once after the last layer": _never_norm,
+               "applied the final norm when there is none: with final_norm=None (the paper's stack) the "
+               "memory is the last layer's output": _always_norm,
+               "applied the final norm after every layer: it comes once, after the loop": _norm_every_layer,
                "used only the first layer": _first_only,
                "gave every layer the original x: each layer takes the previous layer's output": _same_input},
-        hint="every layer in turn, each reading the previous layer's output; after the loop (not inside it), "
-             "the stack's final layer norm with norm.gamma and norm.beta.",
-        answer="for layer in layers: x = encoder_layer(x, layer, h). After the loop: "
-               "return layer_norm(x, norm.gamma, norm.beta)")
+        hint="every layer in turn, each reading the previous layer's output; then, only if final_norm is not "
+             "None, one layer norm with final_norm.gamma and final_norm.beta after the loop.",
+        answer="for layer in layers: x = encoder_layer(x, layer, h). After the loop: if final_norm is not None: "
+               "x = layer_norm(x, final_norm.gamma, final_norm.beta). Then: return x")
 
 
 def _model_case(rng, n_src, n_tgt):
-    """(src_ids, tgt_ids, p, h) for a random model with 7 source and 10 target words, d_model 8, 2 layers."""
-    p = init_transformer(7, 10, 8, 16, 2, rng)
-    return rng.integers(0, 7, size=n_src), rng.integers(0, 10, size=n_tgt), p, 2
+    """(src_ids, tgt_ids, p, h) for a random paper's model with a joint vocabulary of 12 words, d_model 8, 2 layers."""
+    vocab = _S["vocab"]
+    p = init_transformer(vocab, _S["d_model"], _S["d_ff"], 2, rng)
+    return rng.integers(0, vocab, size=n_src), rng.integers(0, vocab, size=n_tgt), p, _S["h"]
 
 
 def _next_token_probs(src, tgt, p, h):
@@ -209,7 +253,7 @@ def next_token_probs(fn):
                    lambda src, tgt, p, h: softmax(transformer_forward(src, tgt, p, h), axis=0)[-1]},
         hint="the model gives one row of logits per target position; the next token is predicted by the last "
              "row, and probabilities come from a softmax over the vocabulary.",
-        answer="logits = L.transformer_forward(src_ids, tgt_ids, p, h)   # (n_tgt, vocab_tgt); "
+        answer="logits = L.transformer_forward(src_ids, tgt_ids, p, h)   # (n_tgt, vocab); "
                "return softmax(logits)[-1]")
 
 
