@@ -224,3 +224,30 @@ def test_stock_nbgrader_clears_regions_like_ours_and_never_leaks():
                 assert t.source == authoring.CODE_STUB
             else:
                 assert t.source == o.source
+
+
+@pytest.mark.parametrize("solution", sorted((ROOT / "solutions").glob("*.ipynb")), ids=lambda p: p.name[:2])
+def test_every_introduction_lists_each_exercise_with_its_kind(solution):
+    """The first cell lists the notebook's exercises, one numbered line each, in order, naming the
+    kind its heading gives ("by hand", "code", "on screen"); as many as the lesson's checks."""
+    import importlib
+    import re
+
+    nb = nbformat.read(solution, as_version=4)
+    heads = [m.groups() for c in nb.cells if c.cell_type == "markdown"
+             for m in [re.search(r"^## Exercise (\d+) \(([^)]+)\)", c.source, re.M)] if m]
+    items, current = {}, None
+    for line in nb.cells[0].source.splitlines():
+        m = re.match(r"^(\d+)\. ", line)
+        if m:
+            current = m.group(1)
+            items[current] = line
+        elif current and line.startswith(" "):  # an item continued on the next line
+            items[current] += " " + line.strip()
+        else:
+            current = None
+    check = importlib.import_module(f"helpers.checks.lesson{solution.name[:2]}")
+    assert [n for n, _ in heads] == [str(i) for i in range(1, len(check.EXERCISES) + 1)]
+    assert sorted(items, key=int) == [n for n, _ in heads], "the introduction's list and the exercises differ"
+    for n, kind in heads:
+        assert f"({kind})" in items[n], f"item {n} of the introduction does not say ({kind}): {items[n]}"

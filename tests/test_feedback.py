@@ -233,7 +233,7 @@ def test_unique_slips_are_still_named():
     assert_diagnosed(ex09.rnn_step(lambda h, x, W_h, W_x, b: W_h @ h + W_x @ x + b), "forgot the tanh")
     assert_diagnosed(ex07.layer_norm(lambda x, g, b, eps=1e-5: layer_norm(x, np.ones(x.shape[-1]),
                                                                           np.zeros(x.shape[-1]))), "γ and β")
-    assert_diagnosed(ex10.encoder_stack(lambda x, layers, norm, h: encoder_layer(x, layers[0], h)))
+    assert_diagnosed(ex10.encoder_stack(lambda x, layers, h, final_norm=None: encoder_layer(x, layers[0], h)))
 
 
 # ---------------------------------------------------------------- graduated hints, every lesson

@@ -325,7 +325,7 @@ def test_course_takes_every_exercise_notebook_by_default(tmp_path):
     assert main(["course", str(tmp_path / "all")]) == 0
     names = sorted(p.name for p in (tmp_path / "all" / "source").iterdir())
     assert names == sorted(p.stem for p in (ROOT / "solutions").glob("[0-9][0-9]-*.ipynb"))
-    assert len(names) == 10
+    assert {"01-transformer-by-hand", "10-whole-model"} <= set(names)  # first and last of the core lessons
 
 
 def _fails(capsys, *argv):
