@@ -28,7 +28,8 @@ XDIST := $(if $(filter-out 1,$(JOBS)),-n $(JOBS) --dist loadscope --no-loadscope
 # every test process recompiles the tests and pytest's rewritten asserts, ~3 s each time.
 unexport PYTHONDONTWRITEBYTECODE
 
-.PHONY: lab test lint setup test-setup system-test-deps exercises notebooks bench worksheets clean help
+.PHONY: lab test lint setup test-setup system-test-deps hub-system-deps exercises notebooks bench bench-hub test-hub \
+    worksheets clean help
 
 help:
 	@echo "make lab        set up and open JupyterLab on lesson 00"
@@ -38,6 +39,8 @@ help:
 	@echo "make notebooks  re-execute every notebook in place (before committing)"
 	@echo "make worksheets a class set of printable worksheets and their key, in build/"
 	@echo "make bench      time the widgets' callbacks and the attention kernels against PyTorch"
+	@echo "make bench-hub  a class at once on a real JupyterHub (LEARNERS=20): start-up, run and memory"
+	@echo "make test-hub   the two-learner JupyterHub smoke test (not yet in make test)"
 	@echo "make clean      remove the virtual environment and caches"
 
 $(PY):
@@ -96,6 +99,28 @@ else
 endif
 endif
 
+# What the JupyterHub test's proxy (configurable-http-proxy, from npm) needs: Node.js and npm.
+# This machine's Node when there is one (CHP 5 on Node >= 20, CHP 4.6 on Node 10 to 19); without
+# it, as root, Debian's nodejs and npm; otherwise stop at once with one line saying what to install.
+hub-system-deps:
+ifeq ($(and $(shell command -v node),$(shell command -v npm)),)
+ifeq ($(shell id -u),0)
+	@echo "apt-get install nodejs npm (for the JupyterHub test's proxy)"
+	@apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null
+else
+	$(error the JupyterHub test needs Node.js and npm: run  sudo apt-get install nodejs npm)
+endif
+endif
+
+# The classroom's JupyterHub (tests/test_hub.py, make bench-hub), all under .venv/hub/, each part
+# keyed by what it is made from (see tools/hub_setup.py): jupyterhub in a venv of its own,
+# configurable-http-proxy from npm, and the learners' environment as a user image holds it (the
+# suite's wheel, jupyterhub-singleuser, nbgitpuller). When helpers/ changes, the test itself
+# rebuilds the wheel and reinstalls it alone.
+$(VENV)/.installed-hub: tools/hub_setup.py pyproject.toml | hub-system-deps $(VENV)/.installed-test
+	$(PY) tools/hub_setup.py
+	@touch $@
+
 setup: $(VENV)/.installed
 
 test-setup: system-test-deps $(VENV)/.installed-test
@@ -131,6 +156,17 @@ worksheets: setup
 bench: $(VENV)/.installed-test
 	$(PY) benchmarks/widgets.py
 	$(PY) benchmarks/attention.py
+
+# A class at once on a real JupyterHub on this machine (see benchmarks/hub.py); its last line
+# reads `learners: 20, failures: 0, first output: median … s, p95 … s; lesson run: …`.
+LEARNERS ?= 20
+bench-hub: $(VENV)/.installed-hub
+	$(PY) benchmarks/hub.py --learners $(LEARNERS)
+
+# The two-learner JupyterHub smoke test (tests/test_hub.py). Not yet part of `make test`: it adds
+# ~18 s and ~2 min of cold set-up, more than the suite's time budget has room for today.
+test-hub: $(VENV)/.installed-hub
+	BYHAND_HUB=1 $(PY) -m pytest -p no:randomly tests/test_hub.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis
