@@ -9,7 +9,6 @@ import re
 import time
 from pathlib import Path
 
-import nbformat
 import numpy as np
 import pytest
 
@@ -281,26 +280,7 @@ ROOT = Path(__file__).resolve().parents[1]
 LESSON = ROOT / "notebooks" / "02-dot-products.ipynb"
 SOLUTION = ROOT / "solutions" / "02-dot-products.ipynb"
 
-
-def cells_of(path):
-    return nbformat.read(path, as_version=4).cells
-
-
-def first(cells, kind, pattern):
-    """Index of the first cell of this kind whose text matches `pattern` (a regex)."""
-    return next(i for i, c in enumerate(cells) if c.cell_type == kind and re.search(pattern, c.source))
-
-
-def exercise_list_matches(cells, n_exercises):
-    """The introduction lists every exercise as "N. <heading's title> … (<kind>)", in order."""
-    intro = cells[0].source
-    heads = [m.groups() for c in cells if c.cell_type == "markdown"
-             for m in re.finditer(r"^## Exercise (\d+) \(([^)]+)\): (.+)$", c.source, re.M)]
-    assert len(heads) == n_exercises
-    for n, kind, title in heads:
-        line = next(line for line in intro.splitlines() if line.startswith(f"{n}. "))
-        assert line.startswith(f"{n}. {title}") and line.rstrip(";.").endswith(f"({kind})"), line
-    return intro
+from notebook_reading import cells_of, exercise_list_matches, first  # noqa: E402
 
 
 @pytest.mark.parametrize("word, explanation", [

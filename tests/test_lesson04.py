@@ -8,7 +8,6 @@ import math
 import re
 from pathlib import Path
 
-import nbformat
 import numpy as np
 import pytest
 
@@ -276,14 +275,7 @@ ROOT = Path(__file__).resolve().parents[1]
 LESSON = ROOT / "notebooks" / "04-queries-keys-values.ipynb"
 SOLUTION = ROOT / "solutions" / "04-queries-keys-values.ipynb"
 
-
-def cells_of(path):
-    return nbformat.read(path, as_version=4).cells
-
-
-def first_markdown(cells, pattern):
-    """The first markdown cell whose text matches `pattern` (a regex, case-insensitive)."""
-    return next(c.source for c in cells if c.cell_type == "markdown" and re.search(pattern, c.source, re.I))
+from notebook_reading import cells_of, exercise_list_matches, explorers_follow_their_content, first_markdown  # noqa: E402,E501
 
 
 def test_the_paper_is_named_where_it_is_first_mentioned():
@@ -328,37 +320,11 @@ def test_words_are_explained_where_first_used(word, explanation):
     assert re.search(explanation, first_markdown(cells_of(LESSON), rf"\b{word}"))
 
 
-def explorers_follow_their_content(cells):
-    """Each explorer comes after the content of its section (a code cell since the last heading)
-    and is followed by the next heading: it never cuts a section in two."""
-    found = 0
-    for i, c in enumerate(cells):
-        if c.cell_type == "code" and "_explorer(" in c.source:
-            found += 1
-            assert cells[i + 1].cell_type == "markdown" and cells[i + 1].source.startswith("#"), c.source
-            heading = max(j for j in range(i) if cells[j].cell_type == "markdown"
-                          and re.search(r"^##", cells[j].source, re.M) and "Try it" not in cells[j].source)
-            assert any(cells[j].cell_type == "code" for j in range(heading + 1, i - 1)), c.source
-    return found
-
-
 def test_explorers_follow_the_content_they_illustrate():
     assert explorers_follow_their_content(cells_of(LESSON)) == 2
 
 
-def exercise_list_matches(cells, titles):
-    """The introduction lists every exercise as "N. <heading's title> … (<kind>)", in order."""
-    intro = cells[0].source
-    heads = [re.search(r"^## Exercise (\d+) \(([^)]+)\): (.+)$", c.source, re.M)
-             for c in cells if c.cell_type == "markdown"]
-    heads = [m.groups() for m in heads if m]
-    assert len(heads) == len(titles)
-    for n, kind, title in heads:
-        line = next(line for line in intro.splitlines() if line.startswith(f"{n}. "))
-        assert line.startswith(f"{n}. {title}") and f"({kind})" in line, line
-
-
 def test_exercise_introduction_lists_what_the_notebook_holds():
     cells = cells_of(SOLUTION)
-    exercise_list_matches(cells, check.EXERCISES)
+    exercise_list_matches(cells, len(check.EXERCISES), kind_at_end=False)
     assert "fillable sheet" in cells[0].source

@@ -7,7 +7,6 @@ import math
 import re
 from pathlib import Path
 
-import nbformat
 import numpy as np
 import pytest
 
@@ -201,14 +200,7 @@ START = ROOT / "notebooks" / "00-start-here.ipynb"
 LESSON = ROOT / "notebooks" / "01-transformer-by-hand.ipynb"
 SOLUTION = ROOT / "solutions" / "01-transformer-by-hand.ipynb"
 
-
-def cells_of(path):
-    return nbformat.read(path, as_version=4).cells
-
-
-def first(cells, kind, pattern):
-    """Index of the first cell of this kind whose text matches `pattern` (a regex)."""
-    return next(i for i, c in enumerate(cells) if c.cell_type == kind and re.search(pattern, c.source))
+from notebook_reading import cells_of, first  # noqa: E402
 
 
 def words(cell):
