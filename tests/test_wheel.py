@@ -17,6 +17,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from suite_wheel import build_wheel, wheel_requirements  # tools/suite_wheel.py (pytest's pythonpath)
 
 ROOT = Path(__file__).resolve().parents[1]
 CACHE = ROOT / ".venv" / "wheel-test"
@@ -32,32 +33,15 @@ def run(*cmd, **kwargs):
 
 
 @pytest.fixture(scope="module")
-def wheel(tmp_path_factory):
-    """The wheel, built from a copy of what a source distribution holds (no build/ or egg-info
-    left in the checkout), with fixed timestamps so that the same sources give the same bytes."""
-    src = tmp_path_factory.mktemp("src")
-    for name in ("pyproject.toml", "README.md", "LICENSE"):
-        shutil.copy(ROOT / name, src / name)
-    shutil.copytree(ROOT / "helpers", src / "helpers", ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
-    out = tmp_path_factory.mktemp("dist")
-    env = dict(os.environ, SOURCE_DATE_EPOCH="1767225600")  # 2026-01-01
-    run(sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation",
-        "--wheel-dir", out, src, env=env)
-    (path,) = out.glob("transformers_by_hand-*.whl")
-    return path
-
-
-def requirements(wheel_path):
-    with zipfile.ZipFile(wheel_path) as z:
-        meta = next(n for n in z.namelist() if n.endswith(".dist-info/METADATA"))
-        lines = z.read(meta).decode().splitlines()
-    return sorted(line for line in lines if line.startswith("Requires-Dist:") and "extra ==" not in line)
+def wheel():
+    """The wheel (tools/suite_wheel.py: from a copy of the sources, fixed timestamps, cached by their sha256)."""
+    return build_wheel()
 
 
 @pytest.fixture(scope="module")
 def wheel_venv(wheel):
     """A venv holding the wheel and exactly what it requires (cached, see the module's doc)."""
-    reqs = requirements(wheel)
+    reqs = wheel_requirements(wheel)
     venv = CACHE / hashlib.sha256("\n".join(reqs).encode()).hexdigest()[:16]
     py = venv / "bin" / "python"
     if not (venv / "deps-ready").exists():
@@ -86,8 +70,7 @@ def test_the_wheel_carries_every_module_and_data_file_of_helpers(wheel):
 
 
 def test_the_wheel_requires_the_learners_five_packages_only(wheel):
-    names = {line.split(":", 1)[1].strip().split(">")[0].split("=")[0].split("<")[0].strip().lower()
-             for line in requirements(wheel)}
+    names = {spec.split(">")[0].split("=")[0].split("<")[0].strip().lower() for spec in wheel_requirements(wheel)}
     assert names == {"numpy", "matplotlib", "ipywidgets", "jupyterlab", "nbval"}
 
 

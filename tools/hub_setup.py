@@ -10,7 +10,6 @@ set-up reinstalls nothing:
     hub-KEY/       the hub's own venv: jupyterhub (KEY: the pin below)
     proxy-V-nodeN/ configurable-http-proxy V from npm, for this machine's Node N (5.x for Node >= 20,
                    else 4.6.x, which runs on Node 10 and later, Debian's 18 among them)
-    wheels-KEY/    the suite's wheel, built from a copy of the sources (KEY: their sha256)
     user-KEY/      the learners' environment, as in a user image: the wheel and its requirements,
                    jupyterhub (for jupyterhub-singleuser) and nbgitpuller (KEY: those requirements);
                    the wheel itself is reinstalled, without its dependencies, when its sha256 changes
@@ -22,9 +21,10 @@ import shutil
 import subprocess
 import sys
 import time
-import zipfile
 from dataclasses import dataclass
 from pathlib import Path
+
+from suite_wheel import build_wheel, wheel_requirements  # tools/suite_wheel.py
 
 ROOT = Path(__file__).resolve().parents[1]
 CACHE = ROOT / ".venv" / "hub"
@@ -35,7 +35,6 @@ CHP_FOR_NODE = [(20, "5.3.0"), (10, "4.6.3")]  # (oldest Node major, configurabl
 # jsonschema's optional rfc3987-syntax (and its lark) cost ~2 s of import in every Jupyter server
 # start; no Jupyter schema needs them. The Makefile's `after_install` drops them too.
 SLOW_IMPORTS = ["rfc3987-syntax", "lark"]
-SOURCES = ["pyproject.toml", "README.md", "LICENSE"]  # plus helpers/: what the wheel is built from
 
 
 def run(*cmd, **kwargs):
@@ -96,48 +95,6 @@ def _venv(prefix, packages):
 
 def ensure_hub_env():
     return _venv("hub", [JUPYTERHUB])
-
-
-def source_digest():
-    files = [ROOT / name for name in SOURCES]
-    files += sorted(p for p in (ROOT / "helpers").rglob("*")
-                    if p.is_file() and "__pycache__" not in p.parts and p.suffix != ".pyc")
-    h = hashlib.sha256()
-    for path in files:
-        h.update(path.relative_to(ROOT).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
-    return h.hexdigest()[:16]
-
-
-def build_wheel():
-    """The suite's wheel, as tests/test_wheel.py builds it: from a copy of what a source
-    distribution holds, with fixed timestamps. Cached by the sources' sha256."""
-    out = _fresh("wheels", source_digest())
-    found = sorted(out.glob("transformers_by_hand-*.whl"))
-    if found:
-        return found[0]
-    src = out / "src"
-    shutil.rmtree(out, ignore_errors=True)
-    src.mkdir(parents=True)
-    for name in SOURCES:
-        shutil.copy(ROOT / name, src / name)
-    shutil.copytree(ROOT / "helpers", src / "helpers", ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
-    env = dict(os.environ, SOURCE_DATE_EPOCH="1767225600")  # 2026-01-01
-    run(sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation",
-        "--wheel-dir", out / "tmp", src, env=env)
-    (built,) = (out / "tmp").glob("transformers_by_hand-*.whl")
-    wheel = out / built.name
-    built.rename(wheel)
-    shutil.rmtree(src)
-    shutil.rmtree(out / "tmp")
-    return wheel
-
-
-def wheel_requirements(wheel):
-    with zipfile.ZipFile(wheel) as z:
-        meta = next(n for n in z.namelist() if n.endswith(".dist-info/METADATA"))
-        lines = z.read(meta).decode().splitlines()
-    return sorted(line.split(":", 1)[1].strip() for line in lines
-                  if line.startswith("Requires-Dist:") and "extra ==" not in line)
 
 
 def ensure_user_env(wheel):
