@@ -18,6 +18,8 @@ Modules, each importing only those above it:
     attention   scaled_dot_product_attention, split_heads, merge_heads, multi_head_attention
     layers      encoder_layer, decoder_layer
     flash       flash_attention (the online softmax over key blocks)
+    grads       softmax_backward, relu_backward, linear_backward, layer_norm_backward,
+                cross_entropy, gradient_check
 """
 
 from .arrays import as_float_array, frozen
@@ -35,6 +37,14 @@ from .basic import (
     softmax,
 )
 from .flash import flash_attention
+from .grads import (
+    cross_entropy,
+    gradient_check,
+    layer_norm_backward,
+    linear_backward,
+    relu_backward,
+    softmax_backward,
+)
 from .layers import decoder_layer, encoder_layer
 from .params import (
     AttentionParams,
@@ -57,4 +67,5 @@ __all__ = [
     "init_attention", "init_ffn", "init_layer_norm", "init_encoder_layer", "init_decoder_layer",
     "scaled_dot_product_attention", "split_heads", "merge_heads", "multi_head_attention", "flash_attention",
     "encoder_layer", "decoder_layer",
+    "softmax_backward", "relu_backward", "linear_backward", "layer_norm_backward", "cross_entropy", "gradient_check",
 ]
