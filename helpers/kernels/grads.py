@@ -70,8 +70,8 @@ def linear_backward(x, W, dy):
         )
     _same_shape(dy, "dy", x.shape[:-1] + (W.shape[0],), "linear's output", "(..., d_out)")
     d_out, d_in = W.shape
-    dx = dy @ W  # (..., d_out) @ (d_out, d_in) -> (..., d_in)
-    dy2 = dy.reshape(-1, d_out)  # (N, d_out), N = every leading axis together
+    dy2 = dy.reshape(-1, d_out)  # (N, d_out), N = every leading axis together: one product, not one per row
+    dx = (dy2 @ W).reshape(x.shape)  # (N, d_out) @ (d_out, d_in) -> (N, d_in) -> (..., d_in)
     dW = dy2.T @ x.reshape(-1, d_in)  # (d_out, N) @ (N, d_in) -> (d_out, d_in)
     db = dy2.sum(axis=0)  # (d_out,)
     return dx, dW, db
@@ -171,16 +171,19 @@ def gradient_check(f, x, eps=1e-6):
 
     f(x) returns (value, grad): a scalar and the analytic gradient d value / d x, x's shape.
     For every element i of x, n_i = (f(x + eps·e_i) − f(x − eps·e_i)) / (2 eps), and with
-    g = grad and s = the largest |g_j| or |n_j| over all elements j, the result is
-        max over i of |g_i − n_i| / max(|g_i|, |n_i|, 1e-3 · s)      (0.0 when s = 0).
-    Relative per element, so a wrong small entry is not hidden by large ones; the floor
-    1e-3 · s keeps entries that are exactly 0 on both sides (dead ReLUs) and entries whose
-    finite difference is only rounding noise from counting as wrong. A missing factor of 2
-    gives 0.5, a transposed or forgotten gradient about 1.
+    g = grad the result is the largest difference relative to the largest entry of either:
+        max over i of |g_i − n_i|  /  max over j of max(|g_j|, |n_j|)      (0.0 if both are all 0)
+    Entries that are exactly 0 on both sides (dead ReLUs) differ by 0, so a right gradient
+    passes wherever its zeros are; finite differences carry rounding noise of about
+    1e-16·|value|/eps per entry, far below 1e-6 of the largest entry. A wrong gradient does not
+    pass: a missing factor of 2 gives 0.5, a transposed weight gradient or a forgotten bias
+    gradient about 1, and a mistake in any single entry shows as its size relative to the largest.
     x is not modified: f is called on a float64 copy.
     """
+    if isinstance(eps, bool) or not isinstance(eps, (int, float, np.floating)) or not eps > 0:
+        raise ValueError(f"eps must be a small positive number (the finite-difference step), got {eps!r}")
     x0 = np.array(as_float_array(x, "x"), dtype=np.float64)  # always a copy
-    value, grad = _value_and_grad(f, x0.copy(), x0.shape)
+    _, grad = _value_and_grad(f, x0.copy(), x0.shape)
     work = x0.copy()
     flat, numeric = work.reshape(-1), np.empty(x0.size)
     for i in range(x0.size):
@@ -191,11 +194,10 @@ def gradient_check(f, x, eps=1e-6):
         flat[i] = x0.flat[i]
         numeric[i] = (up - down) / (2 * eps)
     g = grad.reshape(-1)
-    scale = float(max(np.abs(g).max(initial=0.0), np.abs(numeric).max(initial=0.0)))
+    scale = max(float(np.abs(g).max(initial=0.0)), float(np.abs(numeric).max(initial=0.0)))
     if scale == 0.0:
         return 0.0
-    denom = np.maximum(np.maximum(np.abs(g), np.abs(numeric)), 1e-3 * scale)
-    return float(np.max(np.abs(g - numeric) / denom))
+    return float(np.abs(g - numeric).max() / scale)
 
 
 def _value_and_grad(f, x, shape):
