@@ -20,10 +20,13 @@ Modules, each importing only those above it:
     flash       flash_attention (the online softmax over key blocks)
     grads       softmax_backward, relu_backward, linear_backward, layer_norm_backward,
                 cross_entropy, gradient_check
+    attention_backward   scaled_dot_product_attention_backward, multi_head_attention_backward
+    layers_backward      ffn_backward, encoder_layer_backward, decoder_layer_backward
 """
 
 from .arrays import as_float_array, frozen
 from .attention import merge_heads, multi_head_attention, scaled_dot_product_attention, split_heads
+from .attention_backward import multi_head_attention_backward, scaled_dot_product_attention_backward
 from .basic import (
     causal_mask,
     cosine_similarity,
@@ -46,6 +49,7 @@ from .grads import (
     softmax_backward,
 )
 from .layers import decoder_layer, encoder_layer
+from .layers_backward import decoder_layer_backward, encoder_layer_backward, ffn_backward
 from .params import (
     AttentionParams,
     DecoderLayerParams,
@@ -68,4 +72,6 @@ __all__ = [
     "scaled_dot_product_attention", "split_heads", "merge_heads", "multi_head_attention", "flash_attention",
     "encoder_layer", "decoder_layer",
     "softmax_backward", "relu_backward", "linear_backward", "layer_norm_backward", "cross_entropy", "gradient_check",
+    "scaled_dot_product_attention_backward", "multi_head_attention_backward",
+    "ffn_backward", "encoder_layer_backward", "decoder_layer_backward",
 ]
