@@ -14,6 +14,9 @@ FIRST_LESSON := notebooks/00-start-here.ipynb
 CHROMIUM ?= /usr/bin/chromium
 # pytest workers: both cores of a small machine. `make test JOBS=1` runs in one process.
 JOBS ?= 2
+# Notebook kernels are forked from a process that has done their imports (tools/warm_kernels.py);
+# `make test WARM_KERNELS=0` starts each one cold, as Jupyter does.
+WARM_KERNELS ?= 1
 # JupyterLab refuses to run as root unless told it may.
 ROOT_FLAG := $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
 LAB_FLAGS := $(ROOT_FLAG) --ServerApp.root_dir=. \
@@ -134,7 +137,7 @@ MAKE_START := $(shell date +%s.%N)
 LINTED := helpers tests tools benchmarks
 test: test-setup
 	$(BIN)/ruff check --quiet $(LINTED)
-	BYHAND_TEST_START=$(MAKE_START) BYHAND_CHROMIUM=$(CHROMIUM) \
+	BYHAND_TEST_START=$(MAKE_START) BYHAND_CHROMIUM=$(CHROMIUM) BYHAND_WARM_KERNELS=$(WARM_KERNELS) \
 	    $(PY) -m pytest $(XDIST) $(NBVAL) tests $(NOTEBOOK_DIRS)
 
 # Fix what ruff can fix by itself (import order, blank lines), then show what is left.

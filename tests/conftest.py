@@ -11,6 +11,7 @@ import os
 import time
 
 import pytest
+import warm_kernels  # tools/ is on pytest's pythonpath
 
 # tests/check_harness.py holds the exercise-check assertions shared by test_lesson*.py: rewrite its
 # asserts too, so a failure there shows the values like one in a test file.
@@ -21,6 +22,7 @@ pytest.register_assert_rewrite("check_harness")
 collect_ignore = [] if os.environ.get("BYHAND_HUB") else ["test_hub.py"]
 
 _skipped = []
+_warm = {}
 _reference = {"passed": 0, "failed": 0, "kernel_file_ran": False}
 _started = time.time()
 # seconds of test time (setup + call + teardown) and tests, by group; summed over workers
@@ -61,6 +63,18 @@ def pytest_configure(config):
     config.addinivalue_line("markers", "reference: compares a kernel with PyTorch (needs torch)")
     config.addinivalue_line("markers", "browser: drives JupyterLab in headless Chromium")
     config.addinivalue_line("markers", "slow: takes more than a few seconds")
+    # Notebook kernels forked from a process that has imported ipykernel, numpy, matplotlib and
+    # helpers once (tools/warm_kernels.py): ~1 s of CPU less per notebook. Not in xdist's controller,
+    # which runs no test; BYHAND_WARM_KERNELS=0 (make test WARM_KERNELS=0) starts them cold.
+    controller = config.getoption("numprocesses", None) and not hasattr(config, "workerinput")
+    if (config.getoption("nbval", False) and not controller and warm_kernels.supported()
+            and os.environ.get("BYHAND_WARM_KERNELS", "1") != "0"):
+        _warm["uninstall"] = warm_kernels.install()
+
+
+def pytest_unconfigure(config):
+    if "uninstall" in _warm:
+        _warm.pop("uninstall")()
 
 
 def _record(report):
