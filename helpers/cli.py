@@ -4,15 +4,19 @@
                      [--max-value N] [--negatives N] [--max-digits N]
                      [--paper a4|letter] [--out PATH] [--json] [--force]
     byhand course DIR [--lessons 01,04] [--solutions PATH] [--force]
+    byhand train [--seed S] [--steps N] [--out PATH] [--force]
+    byhand translate "the red car" [--weights PATH]
 
 Errors (unknown kind, --count 0, a difficulty no problem can meet, an output file that
-exists without --force; a non-empty course folder, an unknown lesson) print
-"byhand COMMAND: error: ..." and exit with status 2, before any file is written.
+exists without --force; a non-empty course folder, an unknown lesson; --steps 0, an unknown
+word, a weights file that cannot be read) print "byhand COMMAND: error: ..." and exit with
+status 2, before any file is written.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import importlib.util
 import os
 import secrets
@@ -72,7 +76,27 @@ def _parser():
     c.add_argument("--force", action="store_true",
                    help="write into DIR even if it is not empty (its nbgrader_config.py, README.md and "
                         "source notebooks are overwritten; nothing else is touched)")
-    return parser, {"worksheet": p, "course": c}
+    t = sub.add_parser(
+        "train", help="train lesson 12's translator (numpy only) and save its weights",
+        description="Train lesson 12's English->Spanish transformer from its seed on the toy corpus, with a "
+                    "progress bar on stderr; print the loss and the held-out exact match, then write the weights.",
+        epilog="Example: byhand train --out my-translator.npz   (then: byhand translate 'the red car' "
+               "--weights my-translator.npz)")
+    t.add_argument("--seed", type=int, default=0, help="the weights' and the batches' seed (default: 0, the "
+                                                        "shipped weights' seed)")
+    t.add_argument("--steps", type=int, default=None, metavar="N",
+                   help="training steps (default: the full configuration's)")
+    t.add_argument("--out", default="translator.npz", metavar="PATH",
+                   help="the .npz to write (default: translator.npz)")
+    t.add_argument("--force", action="store_true", help="overwrite PATH if it exists (default: refuse)")
+    r = sub.add_parser(
+        "translate", help="translate English into Spanish with lesson 12's trained model",
+        description="Translate an English sentence of the toy grammar into Spanish by greedy decoding, with "
+                    "the weights shipped in the package or those of a file written by byhand train.",
+        epilog="Example: byhand translate \"the red car\"")
+    r.add_argument("sentence", help="English words of the corpus, e.g. \"the ball is blue\"")
+    r.add_argument("--weights", metavar="PATH", help="an .npz written by byhand train (default: the shipped weights)")
+    return parser, {"worksheet": p, "course": c, "train": t, "translate": r}
 
 
 def _worksheet(args, p):
@@ -141,6 +165,65 @@ def _course(args, p):
     return 0
 
 
+def _progress(step, steps, loss, accuracy, width=30):
+    """One line of the plain-text progress bar, redrawn in place on stderr."""
+    done = width * step // steps
+    held = "" if accuracy is None else f"  held-out {accuracy:.1%}"
+    return f"\r[{'#' * done}{'.' * (width - done)}] step {step}/{steps}  loss {loss:.3f}{held}"
+
+
+def _train(args, p):
+    from . import lesson12 as L
+
+    if args.seed < 0:
+        p.error(f"--seed must be 0 or more, got {args.seed}")
+    config = dataclasses.replace(L.CONFIG, seed=args.seed)
+    steps = config.steps if args.steps is None else args.steps
+    if not 1 <= steps <= 100_000:
+        p.error(f"--steps must be between 1 and 100000, got {steps}")
+    out = Path(args.out)
+    if out.suffix.lower() != ".npz":
+        p.error(f"--out must name a .npz file, got {args.out!r}")
+    if os.path.lexists(out) and not args.force:
+        p.error(f"{out} already exists; nothing was written (--force overwrites it)")
+    if not out.parent.is_dir():
+        p.error(f"cannot write {out}: the folder {out.parent} does not exist")
+    last = [None]
+
+    def report(step, loss, lr, accuracy):
+        last[0] = accuracy if accuracy is not None else last[0]
+        if step % 10 == 0 or step == steps:
+            print(_progress(step, steps, loss, last[0]), end="", file=sys.stderr, flush=True)
+
+    start = time.perf_counter()
+    model, history = L.train(config, steps, callback=report, evaluate=lambda m: L.exact_match(L.HELD_OUT, m, config.h))
+    print(file=sys.stderr)
+    seconds = time.perf_counter() - start
+    right = round(history.accuracy[-1] * len(L.HELD_OUT))
+    print(f"trained {steps} steps (seed {config.seed}) in {seconds:.1f} s: loss {history.loss[-1]:.3f}, held-out "
+          f"exact match {history.accuracy[-1]:.1%} ({right} of {len(L.HELD_OUT)} sentences)")
+    try:
+        L.save_weights(out, model, config)
+    except OSError as err:
+        p.error(f"cannot write {out}: {err.strerror or err}")
+    print(f"wrote {out}; try: byhand translate \"the red car\" --weights {out}")
+    return 0
+
+
+def _translate(args, p):
+    from . import lesson12 as L
+
+    try:
+        model, config = L.load_weights(args.weights) if args.weights else L.shipped_weights()
+    except (OSError, ValueError, KeyError) as err:
+        p.error(f"cannot read the weights {args.weights}: {err}")
+    try:
+        print(L.translate(args.sentence, model, config.h))
+    except ValueError as err:
+        p.error(str(err))
+    return 0
+
+
 def main(argv=None):
     """Entry point of the `byhand` console script; returns the exit status."""
     parser, subparsers = _parser()
@@ -149,5 +232,7 @@ def main(argv=None):
         return _worksheet(args, subparsers["worksheet"])
     if args.command == "course":
         return _course(args, subparsers["course"])
+    if args.command in ("train", "translate"):
+        return {"train": _train, "translate": _translate}[args.command](args, subparsers[args.command])
     parser.error(f"unknown command {args.command!r}")  # unreachable: argparse checks it
     return 2

@@ -6,6 +6,7 @@ one), in float64. The loss is torch.nn.functional.cross_entropy over the shifted
 label smoothing; loss.backward() gives every parameter's gradient, and ours must equal it at 1e-10 —
 for the tied E, torch sums the three uses itself, so the one gradient compares with our one array.
 Every γ and β is random first, so that their gradients are not the special case γ = 1, β = 0.
+Three training steps with our Adam then equal torch.optim.Adam's on the same model.
 """
 
 import math
@@ -158,3 +159,34 @@ def test_gradient_check_on_a_few_entries(where):
         return loss, get(grads)[rows]
 
     assert gradient_check(f, weight[rows].copy()) < 1e-6
+
+
+def test_three_training_steps_equal_torch_optim_adam():
+    """Our Adam (the paper's β1 0.9, β2 0.98, ε 1e-9) with our gradients, three steps with the warm-up's rates,
+    against torch.optim.Adam on the same torch model: every weight equal at 1e-10 after each step."""
+    from helpers.lesson12.training import BETA1, BETA2, EPS, adam_init, adam_step, lrate
+
+    rng = np.random.default_rng(12)
+    p = ref.randomise_norms(init_transformer(10, 8, 16, 1, rng), rng)
+    model = ref.torch_model(p, 2, 16).train()
+    params = list(model.parameters())
+    opt = torch.optim.Adam(params, lr=1.0, betas=(BETA1, BETA2), eps=EPS)
+    state = adam_init(p)
+    for step in range(1, 4):
+        src, tgt = rng.integers(0, 10, size=(3, 5)), rng.integers(0, 10, size=(3, 4))
+        lr = lrate(step, 8, warmup=2)
+        _, grads = loss_and_gradients(src, tgt, p, 2, label_smoothing=0.1)
+        adam_step(p, grads, state, lr)
+        opt.zero_grad()
+        torch_loss(model, src, tgt, 0.1).backward()
+        for group in opt.param_groups:
+            group["lr"] = lr
+        opt.step()
+        np.testing.assert_allclose(p.src_embed, model.src_embed.weight.detach().numpy(), rtol=0, atol=ATOL)
+        layer, ours = model.transformer.decoder.layers[0], p.decoder_layers[0]
+        np.testing.assert_allclose(ours.cross_attn.W_o, layer.multihead_attn.out_proj.weight.detach().numpy(),
+                                   rtol=0, atol=ATOL)
+        np.testing.assert_allclose(ours.norm3.gamma, layer.norm3.weight.detach().numpy(), rtol=0, atol=ATOL)
+        np.testing.assert_allclose(p.encoder_layers[0].ffn.b1, model.transformer.encoder.layers[0].linear1.bias
+                                   .detach().numpy(), rtol=0, atol=ATOL)
+    assert is_tied(p)

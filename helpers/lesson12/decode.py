@@ -20,7 +20,7 @@ from ..kernels import linear
 from ..lesson08 import join
 from ..lesson10 import decode_target, encode_source
 from .corpus import BOS, ENGLISH, EOS, VOCAB, by_length, pair_ids, source_tokens, unknown_words, words
-from .train import TrainConfig, init_model, named_weights
+from .training import TrainConfig, init_model, named_weights
 
 WEIGHTS_PATH = Path(__file__).resolve().parents[1] / "data" / "translator.npz"
 _CACHE = {}
