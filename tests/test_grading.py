@@ -4,15 +4,19 @@ The slow test builds a course with `byhand course` for lessons 01 and 04, runs
 `nbgrader generate_assignment`, puts four submissions per lesson in submitted/ (all correct;
 blank; a typical slip in every other exercise; text where numbers belong), runs `autograde`,
 `export`, `validate` and `generate_feedback`, and asserts every exercise's score in nbgrader's
-gradebook. nbgrader runs as a subprocess in the course folder, with HOME and Jupyter's folders
-inside tmp_path, so nothing touches the machine's ~/.jupyter.
+gradebook. nbgrader's command-line app runs in this process, as nbgrader's own tests run it
+(tests/__init__.py: run_nbgrader), in the course folder, with HOME and Jupyter's folders inside
+tmp_path, so nothing touches the machine's ~/.jupyter. Each notebook it grades runs in a kernel
+of its own, as in a real course.
 """
 
+import contextlib
 import csv
 import html
+import io
+import logging
 import os
 import re
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -127,36 +131,55 @@ def _expected(source_nb, student, slips):
 # ---------------------------------------------------------------- running nbgrader
 
 
-def _env(tmp):
+@contextlib.contextmanager
+def _course_env(course_dir, tmp):
+    """The course folder as the working folder, with HOME and Jupyter's folders inside tmp, so
+    nothing touches the machine's ~/.jupyter; the process's environment comes back afterwards."""
     home = tmp / "home"
     home.mkdir()
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("NBGRADER", "JUPYTER"))}
-    env.update(HOME=str(home), JUPYTER_CONFIG_DIR=str(home / ".jupyter"),
-               JUPYTER_DATA_DIR=str(home / ".local" / "share" / "jupyter"),
-               JUPYTER_RUNTIME_DIR=str(home / "runtime"), IPYTHONDIR=str(home / ".ipython"),
-               # nbgrader creates its gradebook with the `alembic` command, beside python
-               PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}")
-    return env
+    saved, cwd = dict(os.environ), os.getcwd()
+    for key in [k for k in os.environ if k.startswith(("NBGRADER", "JUPYTER"))]:
+        del os.environ[key]
+    os.environ.update(HOME=str(home), JUPYTER_CONFIG_DIR=str(home / ".jupyter"),
+                      JUPYTER_DATA_DIR=str(home / ".local" / "share" / "jupyter"),
+                      JUPYTER_RUNTIME_DIR=str(home / "runtime"), IPYTHONDIR=str(home / ".ipython"),
+                      # nbgrader creates its gradebook with the `alembic` command, beside python
+                      PATH=f"{Path(sys.executable).parent}{os.pathsep}{saved.get('PATH', '')}")
+    os.chdir(course_dir)
+    try:
+        yield
+    finally:
+        os.chdir(cwd)
+        os.environ.clear()
+        os.environ.update(saved)
 
 
-def _start(course_dir, env, *args):
-    """nbgrader ARGS in the course folder, in the background."""
-    return subprocess.Popen([sys.executable, "-m", "nbgrader", *args], cwd=course_dir, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+def _nbgrader(*args, timings):
+    """`nbgrader ARGS`, run as nbgrader's own tests run it: its command-line app, in this process
+    (one import of nbgrader instead of one per command). Returns what it printed; it must succeed."""
+    from jupyter_core.application import NoStart
+    from nbgrader.apps import NbGraderApp
+    from nbgrader.validator import Validator
 
-
-def _finish(process):
-    """What it printed (stdout); it must exit 0."""
-    out, err = process.communicate(timeout=600)
-    assert process.returncode == 0, f"{' '.join(process.args[1:])}:\n{out}\n{err}"
-    return out
-
-
-def _nbgrader(course_dir, env, *args, timings):
-    start = time.perf_counter()
-    out = _finish(_start(course_dir, env, *args))
+    start, out, log = time.perf_counter(), io.StringIO(), io.StringIO()
+    app = NbGraderApp.instance()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(log):
+        Validator.stream = out
+        try:
+            app.initialize(list(args))
+            app.init_logging(logging.StreamHandler, [log], color=False, subapps=True)
+            app.start()
+            code = 0
+        except NoStart:  # how a subcommand's app says it has finished
+            code = 0
+        except SystemExit as exit_:
+            code = exit_.code or 0
+        finally:
+            app.reset()
+            Validator.stream = sys.stdout
     timings[args[0]] = time.perf_counter() - start
-    return out
+    assert code == 0, f"nbgrader {' '.join(args)} exited {code}:\n{out.getvalue()[-2000:]}\n{log.getvalue()[-3000:]}"
+    return out.getvalue()
 
 
 @pytest.fixture(scope="module")
@@ -165,25 +188,24 @@ def graded(tmp_path_factory):
     pytest.importorskip("nbgrader")  # the test extra brings it; CI fails on skips
     start = time.perf_counter()
     tmp = tmp_path_factory.mktemp("grading")
-    course_dir, env, timings = tmp / "course", _env(tmp), {}
+    course_dir, timings = tmp / "course", {}
     assert main(["course", str(course_dir), "--lessons", "01,04"]) == 0
-    _nbgrader(course_dir, env, "generate_assignment", "*", timings=timings)  # "*": every assignment
     slips = _slips()
-    for assignment in ASSIGNMENTS.values():
-        for student in STUDENTS:
-            _submit(course_dir, assignment, student, slips[assignment])
     lesson = ASSIGNMENTS["01"]
-    # validate runs beside autograde (it does not use the gradebook), export beside generate_feedback
-    validating = _start(course_dir, env, "validate",
-                        *(f"submitted/{s}/{lesson}/{lesson}.ipynb" for s in ("correct", "slipped", "blank")))
-    _nbgrader(course_dir, env, "autograde", "*", timings=timings)
-    exporting = _start(course_dir, env, "export")
-    _nbgrader(course_dir, env, "generate_feedback", "*", "--student", "slipped", timings=timings)
-    validated, _ = _finish(validating), _finish(exporting)
+    with _course_env(course_dir, tmp):
+        _nbgrader("generate_assignment", "*", timings=timings)  # "*": every assignment
+        for assignment in ASSIGNMENTS.values():
+            for student in STUDENTS:
+                _submit(course_dir, assignment, student, slips[assignment])
+        _nbgrader("autograde", "*", timings=timings)
+        _nbgrader("export", timings=timings)
+        _nbgrader("generate_feedback", "*", "--student", "slipped", timings=timings)
+        validated = _nbgrader("validate", *(f"submitted/{s}/{lesson}/{lesson}.ipynb"
+                                            for s in ("correct", "slipped", "blank")), timings=timings)
     per_student = timings["autograde"] / (len(ASSIGNMENTS) * len(STUDENTS))
     print(f"grading end to end {time.perf_counter() - start:.1f} s: "
           + ", ".join(f"{k} {v:.1f} s" for k, v in timings.items())
-          + f"; autograde {per_student:.1f} s per student and notebook (validate running beside it)")
+          + f"; autograde {per_student:.1f} s per student and notebook")
     return {"dir": course_dir, "slips": slips, "validated": validated}
 
 
@@ -345,8 +367,8 @@ def test_course_refuses_a_folder_that_is_not_empty(tmp_path, capsys):
 
 
 def test_course_names_the_lessons_that_exist(tmp_path, capsys):
-    err = _fails(capsys, str(tmp_path / "c"), "--lessons", "01,11")
-    assert "byhand course: error: no exercise notebook for lesson 11; the lessons with exercises are " \
+    err = _fails(capsys, str(tmp_path / "c"), "--lessons", "01,99")
+    assert "byhand course: error: no exercise notebook for lesson 99; the lessons with exercises are " \
            "01, 02, 03, 04, 05, 06, 07, 08, 09, 10" in err
     assert "--lessons takes lesson numbers" in _fails(capsys, str(tmp_path / "c"), "--lessons", "one")
     assert not (tmp_path / "c").exists()
