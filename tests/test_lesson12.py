@@ -321,3 +321,29 @@ def test_hints_never_give_the_answer():
 (test_by_hand_check_accepts_the_solution, test_code_check_accepts_the_solution,
  test_by_hand_check_diagnoses_typical_slips, test_by_hand_checks_report_not_done, test_code_checks_report_not_done,
  test_by_hand_checks_survive_garbage, test_code_checks_survive_garbage) = hand_and_code_tests(check, HAND, CODE, WRONG)
+
+
+# ------------------------------------------------------------------ what the lesson says about the shipped weights
+
+
+def test_the_heads_the_lesson_reads_look_where_it_says():
+    """Lesson 12, section 7: decoder layer 1 of the shipped weights, 'the red car' -> 'el coche rojo'."""
+    p, config = decode.shipped_weights()
+    w = figures.cross_attention("the red car", "el coche rojo", p, config.h)[0]  # (h, 4 rows, 4 source tokens)
+    the, red, car = 0, 1, 2
+    start, el, coche = 0, 1, 2  # the rows <s> -> el, el -> coche, coche -> rojo
+    assert sum(w[k, el].argmax() == car for k in range(config.h)) == 3  # writing "coche": car in three heads
+    assert sum(w[k, coche].argmax() == red for k in range(config.h)) == 2  # writing "rojo": red in two heads ...
+    assert w[0, coche, car] > 0.9  # ... and car in head 1
+    assert w[2, start, car] > 0.9 and w[2, start, the] < 0.1  # writing "el": head 3 looks at car
+
+
+def test_the_embeddings_group_as_the_lesson_says():
+    p, _ = decode.shipped_weights()
+    E = p.src_embed
+    nouns, colours = [n for n, _, _ in C.NOUNS], [c for c, _, _ in C.COLOURS]
+    masc, fem = ([es for _, es, g in C.NOUNS if g == k] for k in "mf")
+    assert figures.group_similarity(E, nouns, nouns) > 0.3 and figures.group_similarity(E, colours, colours) > 0.3
+    assert figures.group_similarity(E, nouns, colours) < 0.1
+    between = figures.group_similarity(E, masc, fem)
+    assert figures.group_similarity(E, masc, masc) > between + 0.05 and figures.group_similarity(E, fem, fem) > between
