@@ -68,7 +68,7 @@ def loss_curve_reading(warmup_end, best_step, verdict):
         cell_names=["warmup_end", "best_step", "verdict"], labels=["warmup_end", "best_step", "verdict"],
         slips={"read best_step off the training loss, which falls to the very end; the held-out points tell "
                "when the model stops improving on sentences it has not seen": [expected[0], run["step"][-1], 2]},
-        hint="the warm-up ends where the learning rate stops growing; the held-out loss is the dotted line "
+        hint="the warm-up ends where the learning rate stops growing; the held-out loss is the line of dots, "
              "measured every 100 steps: find its lowest point, then compare how the two losses move after it.",
         answer=f"warmup_end = {expected[0]} (the learning rate peaks there); best_step = {expected[1]} (the lowest "
                f"held-out point); verdict = 2: {VERDICTS[2]}",
