@@ -159,6 +159,7 @@ worksheets: setup
 bench: $(VENV)/.installed-test
 	$(PY) benchmarks/widgets.py
 	$(PY) benchmarks/attention.py
+	$(PY) benchmarks/training.py
 
 # A class at once on a real JupyterHub on this machine (see benchmarks/hub.py); its last line
 # reads `learners: 20, failures: 0, first output: median … s, p95 … s; lesson run: …`.
