@@ -76,6 +76,12 @@ def _parser():
     c.add_argument("--force", action="store_true",
                    help="write into DIR even if it is not empty (its nbgrader_config.py, README.md and "
                         "source notebooks are overwritten; nothing else is touched)")
+    t, r = _model_parsers(sub)
+    return parser, {"worksheet": p, "course": c, "train": t, "translate": r}
+
+
+def _model_parsers(sub):
+    """The subcommands of lesson 12's translator: train and translate."""
     t = sub.add_parser(
         "train", help="train lesson 12's translator (numpy only) and save its weights",
         description="Train lesson 12's English->Spanish transformer from its seed on the toy corpus, with a "
@@ -96,7 +102,7 @@ def _parser():
         epilog="Example: byhand translate \"the red car\"")
     r.add_argument("sentence", help="English words of the corpus, e.g. \"the ball is blue\"")
     r.add_argument("--weights", metavar="PATH", help="an .npz written by byhand train (default: the shipped weights)")
-    return parser, {"worksheet": p, "course": c, "train": t, "translate": r}
+    return t, r
 
 
 def _worksheet(args, p):
