@@ -43,7 +43,7 @@ help:
 	@echo "make worksheets a class set of printable worksheets and their key, in build/"
 	@echo "make bench      time the widgets' callbacks and the attention kernels against PyTorch"
 	@echo "make bench-hub  a class at once on a real JupyterHub (LEARNERS=20): start-up, run and memory"
-	@echo "make test-hub   the two-learner JupyterHub smoke test (not yet in make test)"
+	@echo "make test-hub   only the two-learner JupyterHub smoke test (make test runs it too)"
 	@echo "make clean      remove the virtual environment and caches"
 
 $(PY):
@@ -126,7 +126,7 @@ $(VENV)/.installed-hub: tools/hub_setup.py pyproject.toml | hub-system-deps $(VE
 
 setup: $(VENV)/.installed
 
-test-setup: system-test-deps $(VENV)/.installed-test
+test-setup: system-test-deps $(VENV)/.installed-test $(VENV)/.installed-hub
 
 lab: setup
 	$(BIN)/jupyter lab $(LAB_FLAGS) $(LAB_ARGS) $(FIRST_LESSON)
@@ -167,10 +167,9 @@ LEARNERS ?= 20
 bench-hub: $(VENV)/.installed-hub
 	$(PY) benchmarks/hub.py --learners $(LEARNERS)
 
-# The two-learner JupyterHub smoke test (tests/test_hub.py). Not yet part of `make test`: it adds
-# ~18 s and ~2 min of cold set-up, more than the suite's time budget has room for today.
+# Only the two-learner JupyterHub smoke test (tests/test_hub.py), which `make test` runs with the rest.
 test-hub: $(VENV)/.installed-hub
-	BYHAND_HUB=1 $(PY) -m pytest -p no:randomly tests/test_hub.py
+	$(PY) -m pytest tests/test_hub.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis

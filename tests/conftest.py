@@ -17,10 +17,6 @@ import warm_kernels  # tools/ is on pytest's pythonpath
 # asserts too, so a failure there shows the values like one in a test file.
 pytest.register_assert_rewrite("check_harness")
 
-# The JupyterHub smoke test runs with `make test-hub` (BYHAND_HUB=1) until it fits make test's
-# time budget; elsewhere it is not collected at all (a skip would fail a CI run).
-collect_ignore = [] if os.environ.get("BYHAND_HUB") else ["test_hub.py"]
-
 _skipped = []
 _warm = {}
 _reference = {"passed": 0, "failed": 0, "kernel_file_ran": False}

@@ -102,6 +102,10 @@ def test_the_lessons_came_by_nbgitpuller_and_the_suite_as_a_wheel(classroom):
     where = subprocess.run([py, "-c", "import helpers; print(helpers.__file__)"], capture_output=True, text=True,
                            cwd=classroom.hub.workdir, check=True).stdout
     assert "/site-packages/helpers/" in where, where  # installed from the wheel, not an editable checkout
+    # the wheel's console script, with lesson 12's trained weights, which come as package data
+    done = subprocess.run([classroom.setup.user_env / "bin" / "byhand", "translate", "the red car"],
+                          capture_output=True, text=True, cwd=classroom.hub.workdir)
+    assert done.returncode == 0 and done.stdout.strip() == "el coche rojo", done.stderr
 
 
 def test_the_work_is_in_each_home_after_the_servers_stop(classroom):
