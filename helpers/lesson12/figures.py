@@ -54,7 +54,7 @@ def loss_figure(history, title="training loss", smooth=20):
     ax.set_xlabel("step")
     ax.set_ylabel("cross-entropy loss")
     ax.set_title(title, fontsize=10)
-    ax.legend(loc="upper right", fontsize=8)
+    ax.legend(loc="center right", fontsize=8)
     if history.accuracy:
         twin = ax.twinx()
         twin.plot(history.eval_steps, np.asarray(history.accuracy) * 100, "o-", color="#c2410c", ms=4)
