@@ -19,10 +19,16 @@ print(json.dumps({"argv": sys.argv[1:2], "argv0": os.path.basename(sys.argv[0]),
                   "helpers": "helpers.display" in sys.modules}))"""
 
 
-def _start(tmp_path, warm):
+def _start(tmp_path, warm, monkeypatch=None):
     from jupyter_client.manager import KernelManager
+    from jupyter_client.provisioning import local_provisioner
     from nbval.kernel import CURRENT_ENV_KERNEL_NAME, NbvalKernelspecManager
 
+    if not warm:  # under nbval this process routes kernels through its own zygote: go round it
+        launch = local_provisioner.launch_kernel
+        while hasattr(launch, "cold"):
+            launch = launch.cold
+        monkeypatch.setattr(local_provisioner, "launch_kernel", launch)
     uninstall = warm_kernels.install() if warm else None
     km = KernelManager(kernel_name=CURRENT_ENV_KERNEL_NAME, kernel_spec_manager=NbvalKernelspecManager())
     km.start_kernel(cwd=str(tmp_path), env={**os.environ, "BYHAND_PROBE": "42"})
@@ -39,8 +45,8 @@ def _run(kc, code, timeout=30):
     return reply["content"], "".join(out)
 
 
-def _probe(tmp_path, warm):
-    km, kc, uninstall = _start(tmp_path, warm)
+def _probe(tmp_path, warm, monkeypatch):
+    km, kc, uninstall = _start(tmp_path, warm, monkeypatch)
     try:
         return json.loads(_run(kc, PROBE)[1])
     finally:
@@ -51,7 +57,9 @@ def _probe(tmp_path, warm):
 
 
 def test_a_warm_kernel_is_the_cold_kernel_already_imported(tmp_path):
-    cold, warm = _probe(tmp_path, warm=False), _probe(tmp_path, warm=True)
+    with pytest.MonkeyPatch.context() as mp:
+        cold = _probe(tmp_path, False, mp)
+    warm = _probe(tmp_path, True, None)
     assert warm["helpers"] and not cold["helpers"]  # the point: imports done before the notebook
     for key in ("argv", "argv0", "path", "cwd", "names", "count"):
         assert warm[key] == cold[key], key

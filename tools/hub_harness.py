@@ -219,9 +219,10 @@ def alive(pid, started):
     return st is not None and st[1] == started  # the same process, not a later one with its id
 
 
-def stop_hub(hub, grace=30):
+def stop_hub(hub, grace=30, linger=20):
     """Stop the hub (which stops every server, its kernels and the proxy), then anything it
-    started that is still running, by id. Returns the ids that had to be killed."""
+    started that is still running `linger` seconds later, by id. Returns what had to be killed,
+    as "pid: command line" strings."""
     hub.record()
     if hub.proc.poll() is None:
         hub.proc.send_signal(signal.SIGTERM)
@@ -230,13 +231,15 @@ def stop_hub(hub, grace=30):
         except subprocess.TimeoutExpired:
             hub.proc.kill()
             hub.proc.wait()
-    deadline = time.monotonic() + 10
+    deadline = time.monotonic() + linger
     while any(alive(p, s) for p, s in hub.seen.items()) and time.monotonic() < deadline:
         time.sleep(0.2)
-    left = [p for p, s in hub.seen.items() if alive(p, s)]
-    for pid in left:
+    left = []
+    for pid in [p for p, s in hub.seen.items() if alive(p, s)]:
         try:
+            command = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
             os.kill(pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
+        except (ProcessLookupError, FileNotFoundError):
+            continue
+        left.append(f"{pid}: {command.strip()}")
     return left

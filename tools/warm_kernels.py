@@ -227,6 +227,7 @@ def install():
         return ForkedKernel(pid, cmd)
 
     launch_kernel.seconds = 0.0
+    launch_kernel.cold = cold
     local_provisioner.launch_kernel = launch_kernel
 
     def uninstall():
