@@ -41,7 +41,7 @@ help:
 	@echo "make exercises  regenerate exercises/ from solutions/"
 	@echo "make notebooks  re-execute every notebook in place (before committing)"
 	@echo "make worksheets a class set of printable worksheets and their key, in build/"
-	@echo "make bench      time the widgets' callbacks and the attention kernels against PyTorch"
+	@echo "make bench      time the widgets, the attention kernels against PyTorch, and training lesson 12's translator"
 	@echo "make bench-hub  a class at once on a real JupyterHub (LEARNERS=20): start-up, run and memory"
 	@echo "make test-hub   only the two-learner JupyterHub smoke test (make test runs it too)"
 	@echo "make clean      remove the virtual environment and caches"
