@@ -19,7 +19,10 @@ pytest.register_assert_rewrite("check_harness")
 
 _skipped = []
 _warm = {}
-_reference = {"passed": 0, "failed": 0, "kernel_file_ran": False}
+_reference = {"passed": 0, "failed": 0, "kernel_file_ran": False, "backward": 0, "model gradients": 0}
+# the reference files that compare gradients with torch.autograd, counted apart in the summary line
+_GRADIENT_FILES = {"tests/test_backward_reference.py": "backward", "tests/test_model_gradients_reference.py":
+                   "model gradients"}
 _started = time.time()
 # seconds of test time (setup + call + teardown) and tests, by group; summed over workers
 _groups = {name: [0.0, set()] for name in ("notebooks", "browser", "other")}
@@ -87,6 +90,9 @@ def pytest_runtest_logreport(report):
     _groups[group][1].add(report.nodeid.split("::")[0] if group == "notebooks" else report.nodeid)
     if report.when == "call" and "reference" in report.keywords:
         _reference["passed" if report.passed else "failed"] += 1
+        kind = _GRADIENT_FILES.get(_scope(report.nodeid))
+        if kind and report.passed:
+            _reference[kind] += 1
         _reference["kernel_file_ran"] |= report.nodeid.startswith("tests/test_kernels_reference.py")
 
 
@@ -106,7 +112,10 @@ def pytest_sessionfinish(session, exitstatus):
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
     if _reference["passed"] or _reference["failed"]:
         ref_skipped = sum("reference" in line or "torch" in line for line in _skipped)
-        line = (f"PyTorch reference tests: {_reference['passed']} passed, {_reference['failed']} failed, "
+        grads = _reference["backward"] + _reference["model gradients"]
+        of_which = (f" (of them {grads} gradients equal to torch.autograd: {_reference['backward']} backward kernels, "
+                    f"{_reference['model gradients']} whole model)" if grads else "")
+        line = (f"PyTorch reference tests: {_reference['passed']} passed{of_which}, {_reference['failed']} failed, "
                 f"{ref_skipped} skipped")
         # the figure is stored by test_kernels_reference.py: quote it only when that file ran now
         ran = _reference["kernel_file_ran"] and getattr(config, "cache", None)
