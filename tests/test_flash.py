@@ -9,6 +9,7 @@ import pytest
 
 from helpers import causal_mask, scaled_dot_product_attention
 from helpers.kernels import flash_attention
+from helpers.kernels.flash import bounded_scores
 
 torch = None  # imported by the reference tests' fixture when they run (see test_kernels_reference)
 
@@ -41,6 +42,36 @@ def test_equals_the_plain_kernel_in_float64(shapes, block_size, kind):
         hidden = ~np.any(np.broadcast_to(mask, weights.shape), axis=-1)
         assert hidden.any() and not np.isnan(got).any()
         assert np.all(got[np.broadcast_to(hidden, got.shape[:-1])] == 0)
+
+
+@pytest.mark.parametrize("size", [1.0, 40.0], ids=["bounded scores", "large scores"])
+@pytest.mark.parametrize("kind", ["none", "random"])
+def test_both_paths_equal_the_plain_kernel(size, kind):
+    """Scores that Cauchy–Schwarz bounds skip the running maximum; large ones (|score| up to
+    ~10^3, e^score overflows) need it. Both give the plain kernel's result."""
+    rng = np.random.default_rng(11)
+    q, k = rng.standard_normal((2, 70, 8)) * size, rng.standard_normal((2, 90, 8)) * size
+    v = rng.standard_normal((2, 90, 3))
+    qs = q / np.sqrt(8)
+    assert bounded_scores(qs, k, v) == (size == 1.0)
+    mask = None if kind == "none" else random_mask(rng, (2,), 70, 90)
+    want, _ = scaled_dot_product_attention(q, k, v, mask)
+    for block_size in (13, None):
+        got = flash_attention(q, k, v, mask, block_size=block_size)
+        np.testing.assert_allclose(got, want, rtol=0, atol=1e-12)
+        assert not np.isnan(got).any()
+
+
+def test_the_bound_refuses_what_would_overflow():
+    """e^bound · n_k · max|v| must fit the float; inf and nan never count as bounded."""
+    q = np.full((1, 4, 2), 0.5, np.float32)
+    k = np.ones((1, 4, 2), np.float32)  # every score is exactly 1 = |q|·|k|
+    assert bounded_scores(q, k, np.ones((1, 4, 3), np.float32))
+    assert not bounded_scores(q, k, np.full((1, 4, 3), 1e37, np.float32))  # e · 4 · 1e37 overflows
+    assert not bounded_scores(q * 40, k, np.ones((1, 4, 3), np.float32))  # bound 40 > 0.4 · 87
+    assert bounded_scores(q.astype(np.float64) * 40, k.astype(np.float64), np.ones((1, 4, 3)))  # float64 has room
+    assert not bounded_scores(q * np.inf, k, np.ones((1, 4, 3), np.float32))
+    assert not bounded_scores(q * np.nan, k, np.ones((1, 4, 3), np.float32))
 
 
 def test_a_custom_scale_and_integer_input():
