@@ -9,7 +9,9 @@ import numpy as np
 from .arrays import as_float_array, check_mask, check_weight, need_ndim, result_dtype
 from .basic import linear
 from .params import AttentionParams
-from .rows import softmax_rows_inplace
+from .rows import bounded_scores, softmax_rows_inplace
+
+SCORES_PER_BLOCK = 1 << 20  # scores per block of rows (4 MiB in float32, measured best)
 
 
 def scaled_dot_product_attention(q, k, v, mask=None, scale=None):
@@ -24,21 +26,40 @@ def scaled_dot_product_attention(q, k, v, mask=None, scale=None):
     k = as_float_array(k, "k")
     v = as_float_array(v, "v")
     batch = check_qkv(q, k, v)
-    d_k = q.shape[-1]
+    (n_q, d_k), n_k = q.shape[-2:], k.shape[-2]
     if scale is None:
         scale = 1.0 / math.sqrt(d_k)
     dtype = result_dtype(q, k, v)
-    scores = np.matmul(q, np.swapaxes(k, -1, -2)).astype(dtype, copy=False)  # (..., n_q, d_k) @ (..., d_k, n_k)
-    scores *= scale  # in place: (..., n_q, n_k)
+    lead = np.broadcast_shapes(q.shape[:-2], k.shape[:-2])  # the weights' batch axes
     if mask is not None:
-        mask = check_mask(mask, batch + (q.shape[-2], k.shape[-2]), "(..., n_q, n_k)")
-        full = np.broadcast_shapes(scores.shape, mask.shape)
-        if full != scores.shape:  # the mask (or v) has batch axes that q and k do not
-            scores = np.broadcast_to(scores, full).copy()
-        np.copyto(scores, -np.inf, where=~mask)
-    weights = softmax_rows_inplace(np.ascontiguousarray(scores))  # (..., n_q, n_k)
+        mask = check_mask(mask, batch + (n_q, n_k), "(..., n_q, n_k)")
+        lead = np.broadcast_shapes(lead, mask.shape[:-2])
+        mask = np.broadcast_to(mask, lead + (n_q, n_k)).reshape(-1, n_q, n_k)  # a view where it can be
+    qs = np.multiply(np.broadcast_to(q, lead + (n_q, d_k)), scale, dtype=dtype).reshape(-1, n_q, d_k)
+    kb = np.broadcast_to(k, lead + (n_k, d_k)).astype(dtype, copy=False).reshape(-1, n_k, d_k)
+    weights = np.empty(lead + (n_q, n_k), dtype)
+    _softmax_scores(qs, kb, mask, weights.reshape(-1, n_q, n_k), bounded_scores(qs, kb))
     out = weights @ v  # (..., n_q, n_k) @ (..., n_k, d_v) -> (..., n_q, d_v)
     return out, weights
+
+
+def _softmax_scores(qs, k, mask, weights, bounded):
+    """weights <- softmax(qs kᵀ) (−∞ where masked), in blocks of rows small enough for the cache,
+    so that each block of scores is still there for its exponentials and division.
+
+    qs: (heads, n_q, d_k)  k: (heads, n_k, d_k)  mask: (heads, n_q, n_k) or None  weights: (heads, n_q, n_k)"""
+    heads, n_q, n_k = weights.shape
+    kt = np.swapaxes(k, -1, -2)  # (heads, d_k, n_k), a view
+    bq = int(min(n_q, max(1, SCORES_PER_BLOCK // max(n_k, 1))))  # queries per block
+    hb = int(min(heads, max(1, SCORES_PER_BLOCK // max(bq * n_k, 1)))) if bq == n_q else 1  # heads per block
+    for h in range(0, heads, hb):
+        hs = slice(h, h + hb)
+        for i in range(0, n_q, bq):
+            block = weights[hs, i : i + bq]  # C-contiguous: whole rows of whole heads
+            np.matmul(qs[hs, i : i + bq], kt[hs], out=block)  # (hb, bq, d_k) @ (hb, d_k, n_k) -> (hb, bq, n_k)
+            if mask is not None:
+                np.copyto(block, -np.inf, where=~mask[hs, i : i + bq])
+            softmax_rows_inplace(block, shift=not bounded)
 
 
 def check_qkv(q, k, v):

@@ -20,6 +20,7 @@ import numpy as np
 
 from .arrays import as_float_array, check_mask, result_dtype
 from .attention import check_qkv
+from .rows import bounded_scores
 
 KEY_BLOCK = 512  # keys per block, unless block_size says otherwise
 SCORES_PER_BLOCK = 1 << 19  # queries (and heads) per block: one block of scores holds ~512K floats
@@ -117,21 +118,6 @@ def _query_block_with_max(qs, kt, v1, mask, bk, buffer):
         acc *= np.exp(m_old, out=m_old)  # e^(m_old - m_new): 0 on the first block, 1 when the maximum stays
         acc += np.matmul(s, v1[:, cols], out=tmp)  # (heads, bq, bk) @ (heads, bk, d_v + 1)
     return acc
-
-
-def bounded_scores(qs, k, v):
-    """True when every score q·k (q already scaled) is small enough that e^score, summed over the
-    keys and multiplied by v, stays well inside the float's range: then no running maximum is
-    needed. |q·k| ≤ |q|·|k| (Cauchy–Schwarz), so B = max|q| · max|k| bounds every score."""
-    if not (qs.size and k.size and v.size):
-        return False
-    info = np.finfo(qs.dtype)
-    q_norm = math.sqrt(float(np.einsum("hnd,hnd->hn", qs, qs).max()))
-    k_norm = math.sqrt(float(np.einsum("hnd,hnd->hn", k, k).max()))
-    bound = q_norm * k_norm  # |score| ≤ bound; nan or inf when the input is
-    v_max = float(np.abs(v).max())
-    room = math.log(info.max) - math.log(16 * k.shape[-2] * (v_max + 1))  # e^bound · n_k · |v| fits
-    return bound <= min(-0.4 * math.log(info.tiny), room)  # e^-bound stays a normal number
 
 
 def _block_size(block_size, n_k):

@@ -1,56 +1,43 @@
-"""Row-wise work on a block of scores, in place and on every core.
+"""Row-wise work on a block of scores, in place.
 
-numpy's elementwise functions run on one core while its matrix products (BLAS) use them all, so
-in attention the max / subtract / exp / divide passes over the scores cost as much as the
-products. Here they run in place (no temporary as large as the scores) and split by rows across
-THREADS threads: numpy releases the GIL inside ufuncs on large arrays.
+The max / subtract / exp / divide passes over the scores run in place (no temporary as large as
+the scores) on one thread: measured on 2 cores, splitting them across threads lost, because
+BLAS's own threads keep spinning on the other core between matrix products.
 """
 
 from __future__ import annotations
 
-import os
-from concurrent.futures import ThreadPoolExecutor
+import math
 
 import numpy as np
 
-THREADS = max(1, min(4, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1))
-PARALLEL_FROM = 1 << 16  # fewer elements than this: one thread (starting threads costs more)
-_POOL = None
+
+def bounded_scores(qs, k, v=None):
+    """True when every score q·k (q already scaled) is small enough that e^score, summed over the
+    keys (and multiplied by v), stays well inside the float's range: then no maximum is needed.
+    |q·k| ≤ |q|·|k| (Cauchy–Schwarz), so B = max|q| · max|k| bounds every score.
+
+    qs: (..., n_q, d_k)  k: (..., n_k, d_k)  v: (..., n_k, d_v) or None, all of one float dtype."""
+    if not (qs.size and k.size):
+        return False
+    info = np.finfo(qs.dtype)
+    q_norm = math.sqrt(float(np.einsum("...d,...d->...", qs, qs).max()))
+    k_norm = math.sqrt(float(np.einsum("...d,...d->...", k, k).max()))
+    bound = q_norm * k_norm  # |score| ≤ bound; nan or inf when the input is
+    v_max = float(np.abs(v).max()) if v is not None and v.size else 0.0
+    room = math.log(info.max) - math.log(16 * k.shape[-2] * (v_max + 1))  # e^bound · n_k · |v| fits
+    return bound <= min(-0.4 * math.log(info.tiny), room)  # and e^-bound stays a normal number
 
 
-def row_slices(n_rows, size):
-    """Slices that split n_rows rows into THREADS parts (one part for a small block)."""
-    parts = THREADS if size >= PARALLEL_FROM else 1
-    step = -(-n_rows // parts) if n_rows else 1
-    return [slice(r, min(r + step, n_rows)) for r in range(0, n_rows, step)] or [slice(0, 0)]
-
-
-def parallel(fn, parts):
-    """fn(part) for every part, in threads when there is more than one."""
-    global _POOL
-    if len(parts) == 1:
-        fn(parts[0])
-        return
-    if _POOL is None:
-        _POOL = ThreadPoolExecutor(max_workers=THREADS, thread_name_prefix="helpers-rows")
-    for future in [_POOL.submit(fn, part) for part in parts]:
-        future.result()
-
-
-def softmax_rows_inplace(scores):
+def softmax_rows_inplace(scores, shift=True):
     """scores <- softmax(scores) over the last axis, in place. A row that is all -inf (every key
-    masked) becomes zeros, never NaN. scores must be C-contiguous (a fresh product is)."""
-    rows = scores.reshape(-1, scores.shape[-1])  # a view: same memory
-
-    def part(r):
-        block = rows[r]
-        m = block.max(axis=-1, keepdims=True)
+    masked) becomes zeros, never NaN.
+    shift=False skips subtracting each row's maximum: only for scores known to be bounded."""
+    if shift:
+        m = scores.max(axis=-1, keepdims=True)
         np.copyto(m, 0.0, where=~np.isfinite(m))
-        np.subtract(block, m, out=block)
-        np.exp(block, out=block)
-        total = block.sum(axis=-1, keepdims=True)
-        np.divide(block, total, out=block, where=total > 0)
-
-    if rows.size:
-        parallel(part, row_slices(rows.shape[0], rows.size))
+        np.subtract(scores, m, out=scores)
+    np.exp(scores, out=scores)
+    total = scores.sum(axis=-1, keepdims=True)
+    np.divide(scores, total, out=scores, where=total > 0)
     return scores
