@@ -115,6 +115,20 @@ def multi_head_attention(x_q, x_kv, p, h, mask=None):
 
 def named_multi_head_attention(x_q, x_kv, p, h, mask, mask_name):
     """multi_head_attention, naming the mask as the caller does (self_mask, memory_mask)."""
+    x_q, x_kv, w, mask = check_attention_inputs(x_q, x_kv, p, h, mask, mask_name)
+    q = split_heads(linear(x_q, w["W_q"], w["b_q"]), h)  # (..., h, n_q, d_k)
+    k = split_heads(linear(x_kv, w["W_k"], w["b_k"]), h)  # (..., h, n_k, d_k)
+    v = split_heads(linear(x_kv, w["W_v"], w["b_v"]), h)  # (..., h, n_k, d_k)
+    heads, weights = scaled_dot_product_attention(q, k, v, mask)  # (..., h, n_q, d_k)
+    out = linear(merge_heads(heads), w["W_o"], w["b_o"])  # (..., n_q, d_model)
+    return out, weights
+
+
+def check_attention_inputs(x_q, x_kv, p, h, mask=None, mask_name="mask"):
+    """multi-head attention's input, checked (for the forward and the backward alike).
+
+    returns (x_q, x_kv, w, mask): float arrays, p's weights and biases by name as float arrays
+    (a bias may be None), and the mask as (..., 1, n_q, n_k), the same for every head (or None)."""
     x_q = as_float_array(x_q, "x_q")
     x_kv = as_float_array(x_kv, "x_kv")
     d_model = _check_heads(x_q, x_kv, h)
@@ -126,12 +140,7 @@ def named_multi_head_attention(x_q, x_kv, p, h, mask, mask_name):
             batch = x_q.shape[:-2]
         mask = check_mask(mask, batch + (x_q.shape[-2], x_kv.shape[-2]), "(..., n_q, n_k)", mask_name)
         mask = mask[..., None, :, :]  # the same mask for every head: (..., 1, n_q, n_k)
-    q = split_heads(linear(x_q, w["W_q"], w["b_q"]), h)  # (..., h, n_q, d_k)
-    k = split_heads(linear(x_kv, w["W_k"], w["b_k"]), h)  # (..., h, n_k, d_k)
-    v = split_heads(linear(x_kv, w["W_v"], w["b_v"]), h)  # (..., h, n_k, d_k)
-    heads, weights = scaled_dot_product_attention(q, k, v, mask)  # (..., h, n_q, d_k)
-    out = linear(merge_heads(heads), w["W_o"], w["b_o"])  # (..., n_q, d_model)
-    return out, weights
+    return x_q, x_kv, w, mask
 
 
 def _check_heads(x_q, x_kv, h):

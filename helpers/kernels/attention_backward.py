@@ -15,8 +15,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .arrays import as_float_array, check_mask, check_weight, need_ndim
-from .attention import merge_heads, scaled_dot_product_attention, split_heads
+from .arrays import as_float_array
+from .attention import check_attention_inputs, merge_heads, scaled_dot_product_attention, split_heads
 from .basic import linear
 from .grads import linear_backward, softmax_backward
 from .params import AttentionParams
@@ -93,14 +93,7 @@ def attention_forward(x_q, x_kv, p, h, mask=None, mask_name="mask"):
     """multi_head_attention's output, and what its backward needs: returns (out, SavedAttention).
 
     Checks its input as multi_head_attention does, naming the mask `mask_name`."""
-    x_q, x_kv, w = check_attention_inputs(x_q, x_kv, p, h)
-    if mask is not None:
-        try:
-            batch = np.broadcast_shapes(x_q.shape[:-2], x_kv.shape[:-2])
-        except ValueError:
-            batch = x_q.shape[:-2]
-        mask = check_mask(mask, batch + (x_q.shape[-2], x_kv.shape[-2]), "(..., n_q, n_k)", mask_name)
-        mask = mask[..., None, :, :]  # the same mask for every head: (..., 1, n_q, n_k)
+    x_q, x_kv, w, mask = check_attention_inputs(x_q, x_kv, p, h, mask, mask_name)
     q = split_heads(linear(x_q, w["W_q"], w["b_q"]), h)  # (..., h, n_q, d_k)
     k = split_heads(linear(x_kv, w["W_k"], w["b_k"]), h)  # (..., h, n_k, d_k)
     v = split_heads(linear(x_kv, w["W_v"], w["b_v"]), h)  # (..., h, n_k, d_k)
@@ -141,38 +134,3 @@ def multi_head_attention_backward(x_q, x_kv, p, h, dout, mask=None):
     """
     out, saved = attention_forward(x_q, x_kv, p, h, mask)
     return attention_backward(saved, check_dout(dout, out.shape, "(..., n_q, d_model)"))
-
-
-def check_attention_inputs(x_q, x_kv, p, h):
-    """x_q, x_kv and p's weights as float arrays, checked as multi_head_attention checks them."""
-    x_q = as_float_array(x_q, "x_q")
-    x_kv = as_float_array(x_kv, "x_kv")
-    need_ndim(x_q, "x_q", 2, "(..., n_q, d_model)")
-    need_ndim(x_kv, "x_kv", 2, "(..., n_k, d_model)")
-    d_model = x_q.shape[-1]
-    if x_kv.shape[-1] != d_model:
-        raise ValueError(
-            f"x_q has shape {x_q.shape} but x_kv has {x_kv.shape}: both need the same "
-            f"d_model (last axis), got {d_model} and {x_kv.shape[-1]}"
-        )
-    if not isinstance(h, (int, np.integer)) or isinstance(h, bool) or h < 1:
-        raise ValueError(f"h must be a positive integer (the number of heads), got {h!r}")
-    if d_model % h:
-        raise ValueError(
-            f"d_model = {d_model} is not divisible by h = {h}: each of the h heads "
-            f"gets d_k = d_model / h features, so d_model must be a multiple of h"
-        )
-    if not isinstance(p, AttentionParams):
-        raise ValueError(f"p must be an AttentionParams, got {type(p).__name__}")
-    w = {}
-    for name in ("W_q", "W_k", "W_v", "W_o", "b_q", "b_k", "b_v", "b_o"):
-        value = getattr(p, name)
-        if value is None and name.startswith("b"):
-            w[name] = None
-            continue
-        w[name] = as_float_array(value, f"p.{name}")
-        if name.startswith("W"):
-            check_weight(w[name], f"p.{name}", (d_model, d_model), "(d_model, d_model)")
-        else:
-            check_weight(w[name], f"p.{name}", (d_model,), "(d_model,)")
-    return x_q, x_kv, w

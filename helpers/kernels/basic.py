@@ -57,7 +57,10 @@ def linear(x, W, b=None):
             f"{x.shape[-1]}) must equal W's second axis (d_in = {W.shape[1]}); "
             f"W is stored as (d_out, d_in)"
         )
-    y = x @ W.T  # (..., d_in) @ (d_in, d_out) -> (..., d_out)
+    if x.ndim > 2 and x.flags.c_contiguous:  # one 2-D product instead of one per batch item
+        y = (x.reshape(-1, x.shape[-1]) @ W.T).reshape(x.shape[:-1] + (W.shape[0],))  # (N, d_in) @ (d_in, d_out)
+    else:
+        y = x @ W.T  # (..., d_in) @ (d_in, d_out) -> (..., d_out)
     if b is not None:
         b = as_float_array(b, "b")
         if b.shape != (W.shape[0],):
@@ -71,6 +74,13 @@ def ffn(x, W1, b1, W2, b2):
 
     x: (..., d_model)  W1: (d_ff, d_model)  W2: (d_model, d_ff)  ->  (..., d_model)
     """
+    x, W1, b1, W2, b2 = check_ffn_inputs(x, W1, b1, W2, b2)
+    hidden = relu(linear(x, W1, b1))  # (..., d_ff)
+    return linear(hidden, W2, b2)  # (..., d_model)
+
+
+def check_ffn_inputs(x, W1, b1, W2, b2):
+    """ffn's input as float arrays, checked (for the forward and the backward alike); a bias may be None."""
     x = as_float_array(x, "x")
     W1 = as_float_array(W1, "W1")
     W2 = as_float_array(W2, "W2")
@@ -84,19 +94,17 @@ def ffn(x, W1, b1, W2, b2):
             f"with d_model = {x.shape[-1]}"
         )
     check_weight(W2, "W2", (d_model, d_ff), "(d_model, d_ff)")
-    hidden = relu(_named_linear(x, W1, b1, "W1", "b1"))  # (..., d_ff)
-    return _named_linear(hidden, W2, b2, "W2", "b2")  # (..., d_model)
+    return x, W1, _bias(b1, "b1", W1, "W1"), W2, _bias(b2, "b2", W2, "W2")
 
 
-def _named_linear(x, W, b, w_name, b_name):
-    """linear() with the caller's argument names in the error messages."""
-    if b is not None:
-        b = as_float_array(b, b_name)
-        if b.shape != (W.shape[0],):
-            raise ValueError(
-                f"{b_name} must have shape ({W.shape[0]},) to match {w_name} {W.shape}, got {b.shape}"
-            )
-    return linear(x, W, b)
+def _bias(b, b_name, W, w_name):
+    """b as a float array of shape (d_out,) for W (d_out, d_in), or None."""
+    if b is None:
+        return None
+    b = as_float_array(b, b_name)
+    if b.shape != (W.shape[0],):
+        raise ValueError(f"{b_name} must have shape ({W.shape[0]},) to match {w_name} {W.shape}, got {b.shape}")
+    return b
 
 
 def causal_mask(n):

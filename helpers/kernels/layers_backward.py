@@ -8,9 +8,9 @@ through f, and the two are added.
 
 from __future__ import annotations
 
-from .arrays import as_float_array, check_weight, need_ndim
+from .arrays import as_float_array, need_ndim
 from .attention_backward import attention_backward, attention_forward, check_dout, sum_to_shape
-from .basic import causal_mask, layer_norm, linear, relu
+from .basic import causal_mask, check_ffn_inputs, layer_norm, linear, relu
 from .grads import layer_norm_backward, linear_backward, relu_backward
 from .params import DecoderLayerParams, EncoderLayerParams, FFNParams, LayerNormParams
 
@@ -28,31 +28,10 @@ def ffn_backward(x, W1, b1, W2, b2, dout):
 
 def _ffn_forward(x, W1, b1, W2, b2):
     """ffn's output and what its backward needs, with ffn's checks."""
-    x = as_float_array(x, "x")
-    W1 = as_float_array(W1, "W1")
-    W2 = as_float_array(W2, "W2")
-    if W1.ndim != 2:
-        raise ValueError(f"W1 must have shape (d_ff, d_model), got shape {W1.shape}")
-    d_ff, d_model = W1.shape
-    need_ndim(x, "x", 1, "(..., d_model)")
-    if x.shape[-1] != d_model:
-        raise ValueError(
-            f"x has shape {x.shape} but W1 has {W1.shape}: W1 must be (d_ff, d_model) with d_model = {x.shape[-1]}"
-        )
-    check_weight(W2, "W2", (d_model, d_ff), "(d_model, d_ff)")
-    b1, b2 = _bias(b1, "b1", d_ff, "W1", W1), _bias(b2, "b2", d_model, "W2", W2)
+    x, W1, b1, W2, b2 = check_ffn_inputs(x, W1, b1, W2, b2)
     pre = linear(x, W1, b1)  # (..., d_ff), before the ReLU
     hidden = relu(pre)  # (..., d_ff)
     return linear(hidden, W2, b2), (x, W1, W2, b1 is None, b2 is None, pre, hidden)
-
-
-def _bias(b, name, size, w_name, W):
-    if b is None:
-        return None
-    b = as_float_array(b, name)
-    if b.shape != (size,):
-        raise ValueError(f"{name} must have shape ({size},) to match {w_name} {W.shape}, got {b.shape}")
-    return b
 
 
 def _ffn_backward(saved, dout):
