@@ -66,14 +66,10 @@ def flash_attention(q, k, v, mask=None, scale=None, block_size=None):
     return out.reshape(batch + (n_q, d_v))
 
 
-def _query_block(qs, kt, v1, mask, bk, buffer):
-    """[Σ e^score · v, Σ e^score] of one block of (pre-scaled) queries, over key blocks, when the
-    scores are bounded (see bounded_scores): no maximum is kept, e^score cannot overflow.
-
-    v1 is v with a column of ones appended, so that `e @ v1` also gives each row's sum of
-    exponentials (ℓ) in its last column, inside the same BLAS call."""
+def _score_blocks(qs, kt, mask, bk, buffer):
+    """(cols, scores) for each block of keys: the scores qs kᵀ of those keys, −∞ where masked, in
+    `buffer` (the same memory each time). Blocks whose every key is masked are skipped."""
     heads, bq, _ = qs.shape
-    acc = tmp = None
     for j in range(0, kt.shape[-1], bk):
         cols = slice(j, min(j + bk, kt.shape[-1]))
         visible = None if mask is None else mask[:, :, cols]
@@ -83,6 +79,18 @@ def _query_block(qs, kt, v1, mask, bk, buffer):
         np.matmul(qs, kt[:, :, cols], out=s)  # (heads, bq, d_k) @ (heads, d_k, bk) -> (heads, bq, bk)
         if visible is not None and not visible.all():
             np.copyto(s, -np.inf, where=~visible)  # e^-inf = 0
+        yield cols, s
+
+
+def _query_block(qs, kt, v1, mask, bk, buffer):
+    """[Σ e^score · v, Σ e^score] of one block of (pre-scaled) queries, over key blocks, when the
+    scores are bounded (see bounded_scores): no maximum is kept, e^score cannot overflow.
+
+    v1 is v with a column of ones appended, so that `e @ v1` also gives each row's sum of
+    exponentials (ℓ) in its last column, inside the same BLAS call."""
+    heads, bq, _ = qs.shape
+    acc = tmp = None
+    for cols, s in _score_blocks(qs, kt, mask, bk, buffer):
         np.exp(s, out=s)  # in place; one thread (BLAS's idle threads hold the other core)
         if acc is None:
             acc = s @ v1[:, cols]  # (heads, bq, bk) @ (heads, bk, d_v + 1) -> (heads, bq, d_v + 1)
@@ -100,15 +108,7 @@ def _query_block_with_max(qs, kt, v1, mask, bk, buffer):
     shift = np.zeros_like(m)  # m where finite, else 0 (a row with no visible key yet)
     acc = np.zeros((heads, bq, v1.shape[-1]), qs.dtype)  # running [sum of e^(score - m) · v, ℓ]
     tmp = np.empty_like(acc)
-    for j in range(0, kt.shape[-1], bk):
-        cols = slice(j, min(j + bk, kt.shape[-1]))
-        visible = None if mask is None else mask[:, :, cols]
-        if visible is not None and not visible.any():
-            continue  # every key of this block is masked for every query: nothing to add
-        s = buffer[: heads * bq * (cols.stop - j)].reshape(heads, bq, cols.stop - j)  # contiguous
-        np.matmul(qs, kt[:, :, cols], out=s)  # (heads, bq, d_k) @ (heads, d_k, bk) -> (heads, bq, bk)
-        if visible is not None and not visible.all():
-            np.copyto(s, -np.inf, where=~visible)
+    for cols, s in _score_blocks(qs, kt, mask, bk, buffer):
         m_old = m.copy()
         np.maximum(m, s.max(axis=-1, keepdims=True), out=m)
         np.copyto(shift, m, where=np.isfinite(m))  # a row with no visible key yet keeps 0
