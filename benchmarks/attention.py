@@ -11,6 +11,7 @@ for one head. The plain kernel is skipped where its n × n weights would not fit
 """
 
 import argparse
+import os
 import statistics
 import sys
 import time
@@ -59,6 +60,14 @@ def matmul_rate(macs, d, repeat):
     return calls * 2048 * 2048 * d / median_time(run, repeat)
 
 
+def load_average():
+    """The machine's 1-, 5- and 15-minute load averages, as printed (other work skews the timings)."""
+    try:
+        return "load average {:.2f}, {:.2f}, {:.2f}".format(*os.getloadavg())
+    except OSError:
+        return "load average unknown"
+
+
 def torch_attention(q, k, v):
     import torch
 
@@ -80,6 +89,7 @@ def main(argv=None):
     except ImportError:
         have_torch = False
         print("torch is not installed: ratios to PyTorch are left out (pip install torch==2.13.0)")
+    print(f"start: {load_average()} ({os.cpu_count()} cores)")
     print(f"{'(b, h, n, d)':>20} {'kernel':>6} {'median':>9} {'× torch':>8} {'of matmul':>9} {'peak MiB':>9}")
     failures = []
     for b, h, n, d in sizes:
@@ -111,6 +121,7 @@ def main(argv=None):
             if name == "flash" and b * h == 1 and n >= 16384 and mib > 64:
                 failures.append(f"flash at {(b, h, n, d)}: {mib:.1f} MiB peak (target ≤ 64 MiB)")
         print(f"{'':>20} matmul throughput {rate / 1e9:.1f} G multiply-adds/s (float32, d = {d})")
+    print(f"end: {load_average()}")
     print("targets met" if not failures else "targets missed:\n  " + "\n  ".join(failures))
     return 0
 
