@@ -9,7 +9,7 @@ import numpy as np
 from .arrays import as_float_array, check_mask, check_weight, need_ndim, result_dtype
 from .basic import linear
 from .params import AttentionParams
-from .rows import bounded_scores, softmax_rows_inplace
+from .rows import softmax_rows_inplace
 
 SCORES_PER_BLOCK = 1 << 20  # scores per block of rows (4 MiB in float32, measured best)
 
@@ -35,19 +35,20 @@ def scaled_dot_product_attention(q, k, v, mask=None, scale=None):
         mask = check_mask(mask, batch + (n_q, n_k), "(..., n_q, n_k)")
         lead = np.broadcast_shapes(lead, mask.shape[:-2])
         mask = np.broadcast_to(mask, lead + (n_q, n_k)).reshape(-1, n_q, n_k)  # a view where it can be
-    qs = np.multiply(np.broadcast_to(q, lead + (n_q, d_k)), scale, dtype=dtype).reshape(-1, n_q, d_k)
+    qb = np.broadcast_to(q, lead + (n_q, d_k)).astype(dtype, copy=False).reshape(-1, n_q, d_k)
     kb = np.broadcast_to(k, lead + (n_k, d_k)).astype(dtype, copy=False).reshape(-1, n_k, d_k)
     weights = np.empty(lead + (n_q, n_k), dtype)
-    _softmax_scores(qs, kb, mask, weights.reshape(-1, n_q, n_k), bounded_scores(qs, kb))
+    _softmax_scores(qb, kb, scale, mask, weights.reshape(-1, n_q, n_k))
     out = weights @ v  # (..., n_q, n_k) @ (..., n_k, d_v) -> (..., n_q, d_v)
     return out, weights
 
 
-def _softmax_scores(qs, k, mask, weights, bounded):
-    """weights <- softmax(qs kᵀ) (−∞ where masked), in blocks of rows small enough for the cache,
+def _softmax_scores(q, k, scale, mask, weights):
+    """weights <- softmax(q kᵀ · scale) (−∞ where masked), in blocks of rows small enough for the cache,
     so that each block of scores is still there for its exponentials and division.
 
-    qs: (heads, n_q, d_k)  k: (heads, n_k, d_k)  mask: (heads, n_q, n_k) or None  weights: (heads, n_q, n_k)"""
+    The same steps, in the same order, as softmax(q @ kᵀ * scale) by hand, so the same bits.
+    q: (heads, n_q, d_k)  k: (heads, n_k, d_k)  mask: (heads, n_q, n_k) or None  weights: (heads, n_q, n_k)"""
     heads, n_q, n_k = weights.shape
     kt = np.swapaxes(k, -1, -2)  # (heads, d_k, n_k), a view
     bq = int(min(n_q, max(1, SCORES_PER_BLOCK // max(n_k, 1))))  # queries per block
@@ -56,10 +57,11 @@ def _softmax_scores(qs, k, mask, weights, bounded):
         hs = slice(h, h + hb)
         for i in range(0, n_q, bq):
             block = weights[hs, i : i + bq]  # C-contiguous: whole rows of whole heads
-            np.matmul(qs[hs, i : i + bq], kt[hs], out=block)  # (hb, bq, d_k) @ (hb, d_k, n_k) -> (hb, bq, n_k)
+            np.matmul(q[hs, i : i + bq], kt[hs], out=block)  # (hb, bq, d_k) @ (hb, d_k, n_k) -> (hb, bq, n_k)
+            block *= scale
             if mask is not None:
                 np.copyto(block, -np.inf, where=~mask[hs, i : i + bq])
-            softmax_rows_inplace(block, shift=not bounded)
+            softmax_rows_inplace(block)
 
 
 def check_qkv(q, k, v):

@@ -29,14 +29,12 @@ def bounded_scores(qs, k, v=None):
     return bound <= min(-0.4 * math.log(info.tiny), room)  # and e^-bound stays a normal number
 
 
-def softmax_rows_inplace(scores, shift=True):
+def softmax_rows_inplace(scores):
     """scores <- softmax(scores) over the last axis, in place. A row that is all -inf (every key
-    masked) becomes zeros, never NaN.
-    shift=False skips subtracting each row's maximum: only for scores known to be bounded."""
-    if shift:
-        m = scores.max(axis=-1, keepdims=True)
-        np.copyto(m, 0.0, where=~np.isfinite(m))
-        np.subtract(scores, m, out=scores)
+    masked) becomes zeros, never NaN."""
+    m = scores.max(axis=-1, keepdims=True)
+    np.copyto(m, 0.0, where=~np.isfinite(m))
+    np.subtract(scores, m, out=scores)
     np.exp(scores, out=scores)
     total = scores.sum(axis=-1, keepdims=True)
     np.divide(scores, total, out=scores, where=total > 0)
