@@ -46,6 +46,21 @@ def linear(x, W, b=None):
 
     x: (..., d_in)  W: (d_out, d_in)  b: (d_out,)  ->  (..., d_out)
     """
+    x, W = check_linear_inputs(x, W)
+    if x.ndim > 2 and x.flags.c_contiguous:  # one 2-D product instead of one per batch item
+        y = (x.reshape(-1, x.shape[-1]) @ W.T).reshape(x.shape[:-1] + (W.shape[0],))  # (N, d_in) @ (d_in, d_out)
+    else:
+        y = x @ W.T  # (..., d_in) @ (d_in, d_out) -> (..., d_out)
+    if b is not None:
+        b = as_float_array(b, "b")
+        if b.shape != (W.shape[0],):
+            raise ValueError(f"b must have shape (d_out,) = ({W.shape[0]},), got {b.shape}")
+        y = y + b
+    return y
+
+
+def check_linear_inputs(x, W):
+    """x (..., d_in) and W (d_out, d_in) as float arrays, checked to fit (for linear and its backward)."""
     x = as_float_array(x, "x")
     W = as_float_array(W, "W")
     if W.ndim != 2:
@@ -57,16 +72,7 @@ def linear(x, W, b=None):
             f"{x.shape[-1]}) must equal W's second axis (d_in = {W.shape[1]}); "
             f"W is stored as (d_out, d_in)"
         )
-    if x.ndim > 2 and x.flags.c_contiguous:  # one 2-D product instead of one per batch item
-        y = (x.reshape(-1, x.shape[-1]) @ W.T).reshape(x.shape[:-1] + (W.shape[0],))  # (N, d_in) @ (d_in, d_out)
-    else:
-        y = x @ W.T  # (..., d_in) @ (d_in, d_out) -> (..., d_out)
-    if b is not None:
-        b = as_float_array(b, "b")
-        if b.shape != (W.shape[0],):
-            raise ValueError(f"b must have shape (d_out,) = ({W.shape[0]},), got {b.shape}")
-        y = y + b
-    return y
+    return x, W
 
 
 def ffn(x, W1, b1, W2, b2):

@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from .arrays import as_float_array, check_weight, need_ndim, result_dtype
+from .basic import check_linear_inputs
 
 
 def _same_shape(dy, name, like, like_name, dims):
@@ -57,17 +58,8 @@ def linear_backward(x, W, dy):
     (d_out, d_in) like W; db = dy summed over the leading axes, (d_out,). (The bias does not
     change any gradient, so it is not an argument; db is the gradient it would get.)
     """
-    x = as_float_array(x, "x")
-    W = as_float_array(W, "W")
+    x, W = check_linear_inputs(x, W)
     dy = as_float_array(dy, "dy")
-    if W.ndim != 2:
-        raise ValueError(f"W must have shape (d_out, d_in), got shape {W.shape}")
-    need_ndim(x, "x", 1, "(..., d_in)")
-    if x.shape[-1] != W.shape[1]:
-        raise ValueError(
-            f"x has shape {x.shape} but W has {W.shape}: the last axis of x (d_in = "
-            f"{x.shape[-1]}) must equal W's second axis (d_in = {W.shape[1]}); W is stored as (d_out, d_in)"
-        )
     _same_shape(dy, "dy", x.shape[:-1] + (W.shape[0],), "linear's output", "(..., d_out)")
     d_out, d_in = W.shape
     dy2 = dy.reshape(-1, d_out)  # (N, d_out), N = every leading axis together: one product, not one per row

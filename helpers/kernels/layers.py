@@ -33,13 +33,8 @@ def encoder_layer(x, p, h, mask=None):
     return _ln(x + ffn(x, *_ffn_params(p.ffn, "p.ffn")), p.norm2, "p.norm2")
 
 
-def decoder_layer(y, memory, p, h, self_mask=None, memory_mask=None):
-    """One post-norm decoder layer.
-
-    y = LN(y + MHA(y, y, causal)); y = LN(y + MHA(y, memory)); out = LN(y + FFN(y)).
-    y: (..., n_q, d_model) the target so far; memory: (..., n_k, d_model) the encoder output.
-    self_mask defaults to the causal mask; memory_mask (..., n_q, n_k) defaults to none.
-    """
+def check_decoder_inputs(y, memory, p):
+    """y, memory as float arrays and p a DecoderLayerParams, checked to fit (for the layer and its backward)."""
     if not isinstance(p, DecoderLayerParams):
         raise ValueError(f"p must be a DecoderLayerParams, got {type(p).__name__}")
     y = as_float_array(y, "y")
@@ -51,6 +46,17 @@ def decoder_layer(y, memory, p, h, self_mask=None, memory_mask=None):
             f"y has shape {y.shape} but memory has {memory.shape}: both need the same "
             f"d_model (last axis), got {y.shape[-1]} and {memory.shape[-1]}"
         )
+    return y, memory
+
+
+def decoder_layer(y, memory, p, h, self_mask=None, memory_mask=None):
+    """One post-norm decoder layer.
+
+    y = LN(y + MHA(y, y, causal)); y = LN(y + MHA(y, memory)); out = LN(y + FFN(y)).
+    y: (..., n_q, d_model) the target so far; memory: (..., n_k, d_model) the encoder output.
+    self_mask defaults to the causal mask; memory_mask (..., n_q, n_k) defaults to none.
+    """
+    y, memory = check_decoder_inputs(y, memory, p)
     if self_mask is None:
         self_mask = causal_mask(y.shape[-2])
     attn, _ = named_multi_head_attention(y, y, p.self_attn, h, self_mask, "self_mask")

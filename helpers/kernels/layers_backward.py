@@ -8,10 +8,11 @@ through f, and the two are added.
 
 from __future__ import annotations
 
-from .arrays import as_float_array, need_ndim
+from .arrays import as_float_array
 from .attention_backward import attention_backward, attention_forward, check_dout, sum_to_shape
 from .basic import causal_mask, check_ffn_inputs, layer_norm, linear, relu
 from .grads import layer_norm_backward, linear_backward, relu_backward
+from .layers import check_decoder_inputs
 from .params import DecoderLayerParams, EncoderLayerParams, FFNParams, LayerNormParams
 
 
@@ -93,17 +94,7 @@ def decoder_layer_backward(y, memory, p, h, dout, self_mask=None, memory_mask=No
     y: (..., n_q, d_model)  memory: (..., n_k, d_model)  dout: (..., n_q, d_model)
     returns (dy, dmemory, DecoderLayerParams of gradients), summed over the batch.
     """
-    if not isinstance(p, DecoderLayerParams):
-        raise ValueError(f"p must be a DecoderLayerParams, got {type(p).__name__}")
-    y = as_float_array(y, "y")
-    memory = as_float_array(memory, "memory")
-    need_ndim(y, "y", 2, "(..., n_q, d_model)")
-    need_ndim(memory, "memory", 2, "(..., n_k, d_model)")
-    if memory.shape[-1] != y.shape[-1]:
-        raise ValueError(
-            f"y has shape {y.shape} but memory has {memory.shape}: both need the same "
-            f"d_model (last axis), got {y.shape[-1]} and {memory.shape[-1]}"
-        )
+    y, memory = check_decoder_inputs(y, memory, p)
     norms = [_check_norm(getattr(p, f"norm{i}"), f"p.norm{i}") for i in (1, 2, 3)]
     if self_mask is None:
         self_mask = causal_mask(y.shape[-2])
