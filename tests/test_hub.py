@@ -45,7 +45,7 @@ def classroom(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("hub")
     repo = hub_setup.lessons_repo(tmp / "lessons")
     answers, marks = hub_class.typed_answers()
-    hub = harness.start_hub(tmp / "hub", setup, learners=len(LEARNERS))
+    hub = harness.start_hub(tmp / "hub", setup, learners=len(LEARNERS), quick_ready=True)
     times["hub start"] = time.monotonic() - start - sum(times.values())
     out = SimpleNamespace(setup=setup, hub=hub, answers=answers, marks=marks, times=times)
     try:
@@ -69,6 +69,13 @@ def classroom(tmp_path_factory):
     print("hub smoke test: " + ", ".join(f"{k} {v:.1f} s" for k, v in times.items())
           + f"; {time.monotonic() - start:.1f} s in all")
     yield out
+
+
+def _log_tail(hub, lines=60):
+    """The end of the hub's log, without the proxy's routine route checks, for a failure message."""
+    log = (hub.workdir / "jupyterhub.log").read_text(errors="replace").splitlines()
+    kept = [line for line in log if "GET /api/routes" not in line]
+    return f"the end of {hub.workdir / 'jupyterhub.log'}:\n" + "\n".join(kept[-lines:])
 
 
 def test_each_learner_ran_lesson_01_and_exercise_01_as_committed(classroom):
@@ -125,7 +132,8 @@ def test_the_work_is_served_again_after_a_restart(classroom):
 def test_every_process_the_hub_started_has_stopped(classroom):
     # the proxy, then per learner a server and the kernels of lesson 01 and exercise 01
     assert len(classroom.hub.seen) >= 1 + 3 * len(LEARNERS), "the hub's processes were not recorded"
-    assert classroom.left == [], f"still running after the hub stopped (killed by id): {classroom.left}"
+    assert classroom.left == [], (f"still running after the hub stopped (killed by id): {classroom.left}\n"
+                                  + _log_tail(classroom.hub))
     assert classroom.alive == []
 
 
