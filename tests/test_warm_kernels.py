@@ -11,12 +11,16 @@ import warm_kernels  # tools/ is on pytest's pythonpath
 
 pytestmark = pytest.mark.skipif(not warm_kernels.supported(), reason="warm kernels need Linux (fork, pidfd)")
 
+# The probe notes whether helpers came preloaded, then imports what a notebook's first cell
+# imports (its imports may set environment variables), then reports.
 PROBE = """import json, os, sys
+preloaded = "helpers.display" in sys.modules
+import helpers.checks, helpers.display, helpers.widgets
 print(json.dumps({"argv": sys.argv[1:2], "argv0": os.path.basename(sys.argv[0]), "path": sys.path,
                   "cwd": os.getcwd(), "env": dict(os.environ),
-                  "names": sorted(k for k in globals() if not k.startswith("_")),
+                  "names": sorted(k for k in globals() if not k.startswith("_") and k not in ("helpers", "preloaded")),
                   "count": get_ipython().execution_count, "pid": os.getpid(), "sid": os.getsid(0),
-                  "helpers": "helpers.display" in sys.modules}))"""
+                  "helpers": preloaded}))"""
 
 
 def _start(tmp_path, warm, monkeypatch=None):

@@ -33,11 +33,14 @@ from pathlib import Path
 
 # What a notebook's first cell and the kernel itself import. The backend is the inline one that
 # ipykernel would choose, set before matplotlib reads it.
-PRELOAD = ("ipykernel.kernelapp", "ipykernel.ipkernel", "IPython", "numpy", "matplotlib.pyplot",
+PRELOAD = ("ipykernel.kernelapp", "ipykernel.ipkernel", "ipykernel.debugger", "IPython", "numpy", "matplotlib.pyplot",
            "matplotlib_inline.backend_inline", "ipywidgets", "helpers", "helpers.display", "helpers.widgets",
            "helpers.checks")
 INLINE = "module://matplotlib_inline.backend_inline"
 LAUNCHER = ["-m", "ipykernel_launcher"]
+
+
+IMPORTS_SET = {}  # environment variables that PRELOAD's imports set, in the zygote
 
 
 def supported():
@@ -50,8 +53,13 @@ def supported():
 def serve(sock_path, parent_pid):
     """Import PRELOAD, then fork a kernel for each request on the socket, until the parent is gone."""
     os.environ.setdefault("MPLBACKEND", INLINE)
+    before = dict(os.environ)
     for name in PRELOAD:
         importlib.import_module(name)
+    # what the imports put in the environment (debugpy: PYDEVD_USE_FRAME_EVAL=NO when unset); a cold
+    # kernel's imports put it in the notebook's environment, so each fork does the same
+    global IMPORTS_SET
+    IMPORTS_SET = {k: v for k, v in os.environ.items() if k not in before}
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # the kernels are reaped by the system
     server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     server.bind(sock_path)
@@ -115,6 +123,8 @@ def _become_kernel(request):
     os.chdir(request["cwd"])
     os.environ.clear()
     os.environ.update(request["env"])
+    for key, value in IMPORTS_SET.items():
+        os.environ.setdefault(key, value)
     del sys.path[0]  # the zygote's folder; ipykernel_launcher removes the kernel's own in the same way
     sys.argv = [request["launcher"], *request["argv"][3:]]  # as `python -m ipykernel_launcher` sets it
     random.seed()
