@@ -75,7 +75,7 @@ define after_install
 	    > $(VENV)/share/jupyter/lab/settings/overrides.json
 endef
 
-# A learner's environment: the package and its five dependencies, nothing else.
+# A learner's environment: the package and its six dependencies, nothing else.
 # Each stamp file records a finished install; it is remade only when pyproject.toml changes.
 $(VENV)/.installed: pyproject.toml | $(PY)
 	$(PY) -m pip install --quiet -e .

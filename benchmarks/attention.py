@@ -20,7 +20,7 @@ import tracemalloc
 import numpy as np
 
 from helpers import scaled_dot_product_attention
-from helpers.kernels import flash_attention
+from helpers.kernels import flash_attention, rows
 
 SIZES = [(8, 8, 512, 64), (1, 8, 4096, 64), (1, 1, 16384, 64)]
 TARGETS = {"flash": 2.5, "plain": 3.0}
@@ -68,6 +68,13 @@ def load_average():
         return "load average unknown"
 
 
+def threads_note():
+    """How many threads the kernels' blocks of rows run on (see helpers/kernels/rows.py)."""
+    if rows.thread_count() == 1:
+        return "one thread (one core, or threadpoolctl not installed or finding no BLAS)"
+    return f"up to {rows.thread_count()} threads, BLAS held to one thread each (threadpoolctl)"
+
+
 def torch_attention(q, k, v):
     import torch
 
@@ -90,6 +97,7 @@ def main(argv=None):
         have_torch = False
         print("torch is not installed: ratios to PyTorch are left out (pip install torch==2.13.0)")
     print(f"start: {load_average()} ({os.cpu_count()} cores)")
+    print(f"the kernels' blocks: {threads_note()}")
     print(f"{'(b, h, n, d)':>20} {'kernel':>6} {'median':>9} {'× torch':>8} {'of matmul':>9} {'peak MiB':>9}")
     failures = []
     for b, h, n, d in sizes:

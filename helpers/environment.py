@@ -32,9 +32,10 @@ def check_environment(show=True):
         rows.append((req.name, str(req.specifier) or "any", version, "ok" if good else "PROBLEM"))
     if show:
         print(f"Python {sys.version.split()[0]}")
-        print(f"{'package':<12} {'needs':<8} {'installed':<12} status")
+        width = max([12, *(len(name) for name, *_ in rows)])  # the longest name
+        print(f"{'package':<{width}} {'needs':<8} {'installed':<12} status")
         for name, spec, version, status in rows:
-            print(f"{name:<12} {spec:<8} {version:<12} {status}")
+            print(f"{name:<{width}} {spec:<8} {version:<12} {status}")
         if not ok:
             print("\nSome packages are missing or too old. From the project folder run: make lab")
     return ok

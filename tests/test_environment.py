@@ -82,10 +82,11 @@ def test_readme_states_the_two_commands_and_ci_runs_only_the_test_one():
     assert commands == ["set -euo pipefail", 'cd "$(dirname "$0")/.."', "make test"], commands
 
 
-def test_a_learner_gets_the_five_packages_and_tests_get_their_extra():
+def test_a_learner_gets_the_six_packages_and_tests_get_their_extra():
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     names = lambda specs: {_requirement(s)[0] for s in specs}  # noqa: E731
-    assert names(project["dependencies"]) == {"jupyterlab", "numpy", "matplotlib", "ipywidgets", "nbval"}
+    learner = {"jupyterlab", "numpy", "matplotlib", "ipywidgets", "nbval", "threadpoolctl"}
+    assert names(project["dependencies"]) == learner
     extras = project["optional-dependencies"]
     assert {"nbgrader", "playwright", "hypothesis", "torch", "pytest-xdist", "pypdfium2"} <= names(extras["test"])
     assert names(extras["teacher"]) == {"nbgrader"}

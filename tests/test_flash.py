@@ -2,13 +2,16 @@
 and PyTorch (float32, 1e-5), masks and fully masked rows included, for block sizes that do
 not divide n; it never forms the (n_q, n_k) weights; it refuses what the plain kernel refuses."""
 
+import importlib
+import sys
+import threading
 import tracemalloc
 
 import numpy as np
 import pytest
 
 from helpers import causal_mask, scaled_dot_product_attention, softmax
-from helpers.kernels import flash_attention
+from helpers.kernels import attention, flash, flash_attention, rows
 from helpers.kernels.flash import bounded_scores
 
 torch = None  # imported by the reference tests' fixture when they run (see test_kernels_reference)
@@ -129,6 +132,108 @@ def test_shapes_are_checked_like_the_plain_kernel():
     with pytest.raises(ValueError) as flash:
         flash_attention(q, k, v)
     assert str(flash.value) == str(plain.value)
+
+
+# ---------------------------------------------------------------- blocks on several threads
+
+
+def _spy_threads(monkeypatch, module, name):
+    """Wrap module.name so that the set it returns fills with the ids of the threads that call it.
+    While the set's `barrier` is a threading.Barrier, each new thread waits there on its first call
+    (so that on two threads, neither can take every block before the other starts)."""
+
+    class Seen(set):
+        barrier = None
+
+    seen, original = Seen(), getattr(module, name)
+
+    def spy(*args, **kwargs):
+        if seen.barrier is not None and threading.get_ident() not in seen:
+            seen.add(threading.get_ident())
+            seen.barrier.wait()
+        seen.add(threading.get_ident())
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(module, name, spy)
+    return seen
+
+
+def _one_thread_then_two(monkeypatch, run, seen):
+    """run() on one thread (BLAS held to one thread too), then with the blocks on two threads;
+    checks through `seen` (see _spy_threads) that they did run on one thread, then on two others."""
+    threadpoolctl = pytest.importorskip("threadpoolctl")
+    monkeypatch.setattr(rows, "THREADS", 1)
+    with threadpoolctl.threadpool_limits(1, user_api="blas"):
+        alone = run()
+    assert seen == {threading.get_ident()}
+    seen.clear()
+    seen.barrier = threading.Barrier(2, timeout=30)  # broken (an error) unless two threads arrive
+    monkeypatch.setattr(rows, "THREADS", 2)
+    threaded = run()
+    assert len(seen) == 2 and threading.get_ident() not in seen
+    return alone, threaded
+
+
+@pytest.mark.parametrize("bounded", [True, False], ids=["bounded scores", "large scores"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_flash_on_two_threads_equals_one_thread_to_the_bit(monkeypatch, bounded, dtype):
+    """Each thread owns whole blocks of queries (disjoint rows of out) and does their steps as one
+    thread would: the same bits, masks and fully masked rows included."""
+    monkeypatch.setattr(flash, "SCORES_PER_BLOCK", 1 << 10)  # many small blocks: 2 heads × 5 blocks of 32 queries
+    rng = np.random.default_rng(21)
+    q, k = (rng.standard_normal((2, 130, 16)).astype(dtype) * (1 if bounded else 30) for _ in range(2))
+    v = rng.standard_normal((2, 130, 4)).astype(dtype)
+    mask = random_mask(rng, (2,), 130, 130)
+    seen = _spy_threads(monkeypatch, flash, "_query_block" if bounded else "_query_block_with_max")
+    alone, threaded = _one_thread_then_two(monkeypatch, lambda: flash_attention(q, k, v, mask, block_size=32), seen)
+    assert threaded.dtype == dtype and np.array_equal(threaded, alone)
+    tol = 1e-12 if dtype == np.float64 else 1e-5 if bounded else 1e-3  # float32: |score| up to ~10^3
+    np.testing.assert_allclose(threaded, scaled_dot_product_attention(q, k, v, mask)[0], rtol=0, atol=tol)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_the_plain_kernel_on_two_threads_equals_one_thread_to_the_bit(monkeypatch, dtype):
+    monkeypatch.setattr(attention, "SCORES_PER_BLOCK", 1 << 11)  # 3 heads × 10 blocks of 14 queries
+    rng = np.random.default_rng(22)
+    q, k, v = (rng.standard_normal((3, 140, 8)).astype(dtype) for _ in range(3))
+    mask = random_mask(rng, (3,), 140, 140)
+    seen = _spy_threads(monkeypatch, attention, "softmax_rows_inplace")
+    alone, threaded = _one_thread_then_two(monkeypatch, lambda: scaled_dot_product_attention(q, k, v, mask), seen)
+    assert np.array_equal(threaded[0], alone[0]) and np.array_equal(threaded[1], alone[1])
+    if dtype == np.float64:  # (in float32, BLAS's last bit depends on how the rows are split into blocks)
+        scores = np.where(mask, q @ np.swapaxes(k, -1, -2) * (1 / np.sqrt(8)), -np.inf)
+        assert np.array_equal(threaded[1], softmax(scores))  # still the softmax by hand, to the bit
+
+
+@pytest.fixture
+def without_threadpoolctl(monkeypatch):
+    """helpers.kernels.rows as imported where threadpoolctl is not installed."""
+    monkeypatch.setitem(sys.modules, "threadpoolctl", None)  # `import threadpoolctl` now fails
+    importlib.reload(rows)
+    yield
+    monkeypatch.undo()
+    importlib.reload(rows)
+
+
+def test_without_threadpoolctl_the_blocks_run_on_the_calling_thread(without_threadpoolctl, monkeypatch):
+    assert rows.ThreadpoolController is None
+    monkeypatch.setattr(rows, "THREADS", 2)
+    monkeypatch.setattr(flash, "SCORES_PER_BLOCK", 1 << 10)
+    rng = np.random.default_rng(23)
+    q, k, v = (rng.standard_normal((2, 100, 8)) for _ in range(3))
+    seen = _spy_threads(monkeypatch, flash, "_query_block")
+    got = flash_attention(q, k, v, causal_mask(100), block_size=32)
+    assert seen == {threading.get_ident()}
+    np.testing.assert_allclose(got, scaled_dot_product_attention(q, k, v, causal_mask(100))[0], rtol=0, atol=1e-12)
+
+
+def test_small_inputs_stay_on_one_thread(monkeypatch):
+    """One block of work (lesson 13's sizes, the tests'): no threads are started."""
+    monkeypatch.setattr(rows, "THREADS", 2)
+    q, k, v = (np.random.default_rng(24).standard_normal((4, 50, 8)) for _ in range(3))
+    seen = _spy_threads(monkeypatch, flash, "_query_block")
+    flash_attention(q, k, v)
+    assert seen == {threading.get_ident()}
 
 
 # ---------------------------------------------------------------- against PyTorch (float32)

@@ -1,6 +1,6 @@
 """The wheel, the way a JupyterHub administrator puts the suite into a user image: built from a copy
 of the sources with fixed timestamps (tools/suite_wheel.py, cached by the sources' sha256), it holds
-every file of helpers/ and requires the learner's five packages, nothing else.
+every file of helpers/ and requires the learner's six packages, nothing else.
 
 That the installed wheel really runs the lessons is tested where an administrator would use it: in
 tests/test_hub.py, whose learners' environment holds this wheel (pip install, then pip check) and runs
@@ -33,6 +33,6 @@ def test_the_wheel_carries_every_module_and_data_file_of_helpers(wheel):
     assert not any(n.startswith(("tests/", "notebooks/", "solutions/")) for n in names)
 
 
-def test_the_wheel_requires_the_learners_five_packages_only(wheel):
+def test_the_wheel_requires_the_learners_six_packages_only(wheel):
     names = {spec.split(">")[0].split("=")[0].split("<")[0].strip().lower() for spec in wheel_requirements(wheel)}
-    assert names == {"numpy", "matplotlib", "ipywidgets", "jupyterlab", "nbval"}
+    assert names == {"numpy", "matplotlib", "ipywidgets", "jupyterlab", "nbval", "threadpoolctl"}
