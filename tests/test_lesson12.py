@@ -168,6 +168,18 @@ def test_save_and_load_keep_every_weight_and_the_tie(tmp_path):
         assert name == name2 and np.array_equal(a, b)
 
 
+def test_a_weights_file_records_the_numpy_and_blas_that_made_it(tmp_path):
+    """So that `make bench` can say why a retrain on another machine differs in the last bits."""
+    import platform
+
+    config = T.TrainConfig(d_model=8, h=2, d_ff=8, n_layers=1, seed=3)
+    decode.save_weights(tmp_path / "w.npz", T.init_model(config), config)
+    record = decode.made_with(tmp_path / "w.npz")
+    assert record["numpy"] == np.__version__ and record["machine"] == platform.machine()
+    assert record["blas"] != "unknown BLAS"  # threadpoolctl, a dependency, finds numpy's BLAS
+    assert set(decode.made_with()) == {"numpy", "blas", "machine"}  # the shipped weights carry one too
+
+
 def test_loss_and_gradients_name_bad_input():
     from helpers.lesson12 import loss_and_gradients
 

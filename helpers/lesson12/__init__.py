@@ -12,7 +12,8 @@ call what is listed here; the package's modules are:
 - training: lrate (the paper's warm-up schedule), adam_update (one Adam step on arrays) and adam_step (on a
   model), TrainConfig and CONFIG (the full configuration), train (the loop) and its History.
 - decode: greedy_decode, translations, exact_match, save_weights, load_weights (the shipped weights,
-  helpers/data/translator.npz, by default), translate("the red car") -> "el coche rojo".
+  helpers/data/translator.npz, by default), translate("the red car") -> "el coche rojo"; made_with (the
+  numpy and BLAS that trained a weights file) and this_machine (the same for this machine).
 - figures: the schedule, the loss curve, cross-attention heatmaps and the embeddings' cosine similarities.
 - exercises: the small numbers of exercises/12 (a linear layer with cross-entropy, a loss curve, an Adam step).
 
@@ -24,8 +25,10 @@ from .decode import (
     exact_match,
     greedy_decode,
     load_weights,
+    made_with,
     save_weights,
     shipped_weights,
+    this_machine,
     translate,
     translations,
 )
@@ -34,7 +37,8 @@ from .training import CONFIG, History, TrainConfig, adam_step, adam_update, init
 
 __all__ = [
     "HELD_OUT", "HELD_OUT_COMBOS", "TRAIN", "VOCAB", "by_length", "pair_ids", "source_tokens", "target_tokens",
-    "exact_match", "greedy_decode", "load_weights", "save_weights", "shipped_weights", "translate", "translations",
+    "exact_match", "greedy_decode", "load_weights", "made_with", "save_weights", "shipped_weights", "this_machine",
+    "translate", "translations",
     "loss_and_gradients", "CONFIG", "History", "TrainConfig", "adam_step", "adam_update", "init_model", "lrate",
     "train",
 ]

@@ -3,8 +3,9 @@
 - greedy_decode(src, p, h): a batch of sentences translated at once, one token per step.
 - translations(pairs, p, h) and exact_match(pairs, p, h): the model's Spanish for each pair and the
   fraction that is exactly right.
-- save_weights(path, p, config) / load_weights(path=None): an .npz of every weight (the tied E once)
-  and the configuration; load_weights() reads the shipped weights, helpers/data/translator.npz.
+- save_weights(path, p, config) / load_weights(path=None): an .npz of every weight (the tied E once),
+  the configuration and what made it (made_with: numpy and its BLAS); load_weights() reads the shipped
+  weights, helpers/data/translator.npz. made_with(path=None) reads that record back.
 - translate("the red car") -> "el coche rojo", with the shipped weights unless p is given.
 """
 
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import platform
 from pathlib import Path
 
 import numpy as np
@@ -71,10 +73,27 @@ def exact_match(pairs, p, h):
     return sum(got[pair.english] == pair.spanish for pair in pairs) / len(pairs)
 
 
+def this_machine():
+    """What sets the last bits of a float64 training run here: numpy's version and its BLAS library,
+    with the CPU kernels it picked (OpenBLAS chooses them by CPU, and each rounds in its own order)."""
+    blas = "unknown BLAS"
+    try:
+        from threadpoolctl import threadpool_info
+        found = [i for i in threadpool_info() if i.get("user_api") == "blas"]
+        if found:
+            info = found[0]
+            blas = f"{info.get('internal_api')} {info.get('version')} ({info.get('architecture', 'unknown')} kernels)"
+    except ImportError:
+        pass
+    return {"numpy": np.__version__, "blas": blas, "machine": platform.machine()}
+
+
 def save_weights(path, p, config):
-    """Write every weight of p (named as named_weights names them; a tied E once) and config to an .npz."""
+    """Write every weight of p (named as named_weights names them; a tied E once), config and
+    this_machine() (as "made_with") to an .npz."""
     arrays = {name: a for name, a in named_weights(p)}
     arrays["config"] = np.array(json.dumps(dataclasses.asdict(config), sort_keys=True))
+    arrays["made_with"] = np.array(json.dumps(this_machine(), sort_keys=True))
     with open(path, "wb") as f:
         np.savez_compressed(f, **arrays)
 
@@ -98,6 +117,12 @@ def load_weights(path=None):
     if key is None:
         _CACHE[None] = (p, config)
     return p, config
+
+
+def made_with(path=None):
+    """this_machine() as it was when the .npz at path (None: the shipped weights) was written; {} if not recorded."""
+    with np.load(WEIGHTS_PATH if path is None else Path(path), allow_pickle=False) as data:
+        return json.loads(str(data["made_with"])) if "made_with" in data else {}
 
 
 def shipped_weights():
