@@ -257,6 +257,32 @@ def test_equals_torch_in_float32_with_a_causal_mask(_torch, n, block_size):
 
 
 @pytest.mark.reference
+@pytest.mark.parametrize("seed", range(6))
+def test_equals_torch_in_float32_on_random_shapes_and_masks(_torch, seed):
+    """Random batch, heads, lengths (n_q != n_k) and head sizes, a random boolean mask with fully
+    masked rows, and a block size that does not divide the number of keys."""
+    rng = np.random.default_rng(1000 + seed)
+    b, h = (int(x) for x in rng.integers(1, 4, size=2))
+    n_q, n_k = (int(x) for x in rng.integers(5, 150, size=2))
+    d, d_v = (int(x) for x in rng.integers(2, 33, size=2))
+    block_size = int(rng.integers(2, n_k))
+    block_size += n_k % block_size == 0  # never a divisor of n_k
+    assert n_k % block_size != 0
+    q = rng.standard_normal((b, h, n_q, d), dtype=np.float32)
+    k = rng.standard_normal((b, h, n_k, d), dtype=np.float32)
+    v = rng.standard_normal((b, h, n_k, d_v), dtype=np.float32)
+    mask = random_mask(rng, (b, 1), n_q, n_k, p=0.3)
+    mask[..., 1, :] = True  # keep one full row beside the empty one
+    want = torch.nn.functional.scaled_dot_product_attention(
+        torch.from_numpy(q), torch.from_numpy(k), torch.from_numpy(v), attn_mask=torch.from_numpy(mask)).numpy()
+    got = flash_attention(q, k, v, mask, block_size=block_size)
+    assert got.shape == want.shape == (b, h, n_q, d_v) and got.dtype == np.float32
+    hidden = np.broadcast_to(~mask.any(axis=-1), got.shape[:-1])
+    assert hidden.any() and np.all(got[hidden] == 0) and not np.isnan(got).any()
+    np.testing.assert_allclose(got[~hidden], want[~hidden], atol=1e-5)
+
+
+@pytest.mark.reference
 def test_fully_masked_rows_are_zero_where_torch_gives_nan(_torch):
     """torch's SDPA returns NaN for a query that sees no key; the course's convention is zeros."""
     rng = np.random.default_rng(7)
