@@ -187,7 +187,8 @@ def _nbgrader(*args, timings):
 
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
-    """A course for lessons 01 and 04, four students, autograded and exported; feedback for one."""
+    """A course for lessons 01 and 04, the students of STUDENTS, autograded and exported; feedback for one;
+    three of lesson 01's notebooks validated (correct, slipped, blank)."""
     pytest.importorskip("nbgrader")  # the test extra brings it; CI fails on skips
     start = time.perf_counter()
     tmp = tmp_path_factory.mktemp("grading")
@@ -204,7 +205,7 @@ def graded(tmp_path_factory):
         _nbgrader("export", timings=timings)
         _nbgrader("generate_feedback", "*", "--student", "slipped", timings=timings)
         validated = _nbgrader("validate", *(f"submitted/{s}/{lesson}/{lesson}.ipynb"
-                                            for s in ("correct", "slipped")), timings=timings)
+                                            for s in ("correct", "slipped", "blank")), timings=timings)
     per_student = timings["autograde"] / sum(map(len, STUDENTS.values()))
     print(f"grading end to end {time.perf_counter() - start:.1f} s: "
           + ", ".join(f"{k} {v:.1f} s" for k, v in timings.items())
@@ -256,15 +257,16 @@ def test_export_gives_each_students_total(graded):
 
 
 @pytest.mark.slow
-def test_validate_fails_wrong_work(graded):
+def test_validate_fails_wrong_and_blank_work(graded):
     """nbgrader validate exits 0 either way (0.9); what it prints is the verdict."""
     blocks = re.split(r"(?=Success! |VALIDATION FAILED ON )", graded["validated"])
     blocks = [b for b in blocks if b.strip()]
-    assert len(blocks) == 2, graded["validated"]
-    correct, slipped = blocks
+    assert len(blocks) == 3, graded["validated"]
+    correct, slipped, blank = blocks
     assert correct.startswith("Success! Your notebook passes all the tests."), correct
     assert re.match(r"VALIDATION FAILED ON 4 CELL\(S\)!", slipped), slipped
-    assert "AssertionError" in slipped
+    assert re.match(r"VALIDATION FAILED ON 8 CELL\(S\)!", blank), blank
+    assert "AssertionError" in slipped and "AssertionError" in blank
 
 
 def _diagnosis(check_module, name, *args):
